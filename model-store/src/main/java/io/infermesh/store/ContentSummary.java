@@ -1,6 +1,7 @@
 package io.infermesh.store;
 
 import io.infermesh.store.cid.Cid;
+import io.infermesh.store.cid.Codec;
 import io.infermesh.store.cid.Multihash;
 
 /**
@@ -18,5 +19,22 @@ public record ContentSummary(Cid cid, Multihash sha256, long sizeBytes) {
         if (sizeBytes < 0) {
             throw new IllegalArgumentException("size must be non-negative");
         }
+    }
+
+    /**
+     * Whether these bytes may be stored under {@code expected}. A raw CID names the plain SHA-256 of all the bytes,
+     * whatever their size; any other CID must equal {@link #cid()} (computed with the options that CID implies).
+     */
+    public boolean satisfies(Cid expected) {
+        return expected.codec() == Codec.RAW ? expected.multihash().equals(sha256) : expected.equals(cid);
+    }
+
+    /** Throws {@link ContentMismatchException} unless {@link #satisfies(Cid)}. */
+    public ContentSummary requireCid(Cid expected) {
+        if (!satisfies(expected)) {
+            Cid actual = expected.codec() == Codec.RAW ? Cid.v1(Codec.RAW, sha256) : cid;
+            throw new ContentMismatchException(expected, actual, sizeBytes);
+        }
+        return this;
     }
 }

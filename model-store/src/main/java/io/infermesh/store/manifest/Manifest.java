@@ -250,7 +250,7 @@ public record Manifest(
         return array;
     }
 
-    private static List<TensorSpec> tensorsFromJson(JsonNode array) {
+    static List<TensorSpec> tensorsFromJson(JsonNode array) {
         List<TensorSpec> tensors = new ArrayList<>();
         for (JsonNode t : array) {
             List<Long> shape = new ArrayList<>();

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# S3Proxy (org.gaul:s3proxy:4.1.0, filesystem-nio2 backend) on 127.0.0.1 only.
+#
+#   deploy/s3.sh start WORKDIR   start in the background, print (stdout, nothing else):
+#                                  S3_ENDPOINT=http://127.0.0.1:PORT
+#                                  S3_ACCESS_KEY=...
+#                                  S3_SECRET_KEY=...
+#                                  PID=...
+#   deploy/s3.sh stop WORKDIR    stop the instance whose pid file is WORKDIR/pid
+#
+# Environment (all optional):
+#   S3_PORT           port to listen on (default: a free port chosen by the kernel)
+#   S3_ACCESS_KEY     identity   (default infermesh)
+#   S3_SECRET_KEY     credential (default infermesh-secret)
+#   S3PROXY_JAR       path of s3proxy-4.1.0-jar-with-dependencies.jar (default: local Maven repo,
+#                     fetched with ./mvnw dependency:get when missing)
+#   S3_START_TIMEOUT  seconds to wait for the port to answer (default 30)
+#   S3_JAVA_OPTS      extra JVM options (default -Xmx512m)
+#   S3_IGNORE_UNKNOWN_HEADERS  true|false (default false: unsupported x-amz-* headers are rejected
+#                     with 501 NotImplemented; MinIO Java SDK 8.5/9.0 does not need true)
+#   S3_EXTRA_PROPERTIES  extra lines appended to s3proxy.properties (e.g. s3proxy.cors-allow-all=true)
+#
+# Files in WORKDIR: data/ (buckets), s3proxy.properties, s3proxy.log, pid.
+set -euo pipefail
+
+# shellcheck source=lib/common.sh
+source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/lib/common.sh"
+
+S3PROXY_VERSION=4.1.0
+
+usage() {
+  echo "usage: $(basename -- "$0") start WORKDIR | stop WORKDIR" >&2
+  exit 2
+}
+
+s3proxy_jar() {
+  local jar=${S3PROXY_JAR:-}
+  if [[ -n $jar ]]; then
+    [[ -f $jar ]] || die "S3PROXY_JAR=$jar does not exist"
+    echo "$jar"
+    return 0
+  fi
+  jar="$HOME/.m2/repository/org/gaul/s3proxy/$S3PROXY_VERSION/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
+  if [[ ! -f $jar ]]; then
+    log "fetching org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies with $REPO_ROOT/mvnw"
+    (cd -- "$REPO_ROOT" && JAVA_HOME="$(java_home)" ./mvnw -q dependency:get \
+      -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" -Dtransitive=false) >&2 \
+      || die "could not fetch s3proxy with $REPO_ROOT/mvnw"
+    [[ -f $jar ]] || die "mvnw finished but $jar is missing"
+  fi
+  echo "$jar"
+}
+
+cmd_start() {
+  local workdir=$1
+  mkdir -p -- "$workdir"
+  workdir=$(cd -- "$workdir" && pwd -P)
+  local pidfile=$workdir/pid logfile=$workdir/s3proxy.log props=$workdir/s3proxy.properties
+
+  if [[ -f $pidfile ]]; then
+    local old
+    old=$(tr -dc '0-9' <"$pidfile")
+    if [[ -n $old ]] && kill -0 "$old" 2>/dev/null; then
+      die "already running in $workdir (pid $old); run: $0 stop $workdir"
+    fi
+    rm -f -- "$pidfile"
+  fi
+
+  local jhome jar port access secret
+  jhome=$(java_home)
+  jar=$(s3proxy_jar)
+  port=${S3_PORT:-$(free_port)}
+  port_free "$port" || die "port 127.0.0.1:$port is already in use"
+  access=${S3_ACCESS_KEY:-infermesh}
+  secret=${S3_SECRET_KEY:-infermesh-secret}
+  mkdir -p -- "$workdir/data"
+
+  # Property file (readable by the owner only: it holds the secret). Only the plain-HTTP loopback
+  # endpoint; no s3proxy.secure-endpoint, no metrics listener.
+  (
+    umask 077
+    cat >"$props" <<PROPS
+s3proxy.endpoint=http://127.0.0.1:$port
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$access
+s3proxy.credential=$secret
+s3proxy.ignore-unknown-headers=${S3_IGNORE_UNKNOWN_HEADERS:-false}
+jclouds.provider=filesystem-nio2
+jclouds.identity=$access
+jclouds.credential=$secret
+jclouds.filesystem.basedir=$workdir/data
+PROPS
+    if [[ -n ${S3_EXTRA_PROPERTIES:-} ]]; then
+      printf '%s\n' "$S3_EXTRA_PROPERTIES" >>"$props"
+    fi
+  )
+  if grep -Eq '^[[:space:]]*s3proxy\.(endpoint|secure-endpoint|metrics\.)' <<<"${S3_EXTRA_PROPERTIES:-}"; then
+    die "S3_EXTRA_PROPERTIES must not change the endpoint or open other listeners"
+  fi
+
+  # Own session so the caller's terminal signals do not reach it; stdout/stderr go to the log so
+  # that $(s3.sh start ...) returns as soon as this script exits.
+  # shellcheck disable=SC2086
+  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidfile" \
+    "$jhome/bin/java" ${S3_JAVA_OPTS:--Xmx512m} -jar "$jar" --properties "$props" \
+    </dev/null >"$logfile" 2>&1 &
+  local launcher=$!
+
+  local pid="" i
+  for ((i = 0; i < 50; i++)); do
+    [[ -s $pidfile ]] && pid=$(tr -dc '0-9' <"$pidfile")
+    [[ -n $pid ]] && break
+    sleep 0.05
+  done
+  [[ -n $pid ]] || pid=$launcher
+  echo "$pid" >"$pidfile"
+
+  if ! wait_http "http://127.0.0.1:$port/" "${S3_START_TIMEOUT:-30}" "$pid"; then
+    stop_pidfile "$pidfile"
+    {
+      echo "$(basename -- "$0"): S3Proxy did not come up on 127.0.0.1:$port within ${S3_START_TIMEOUT:-30} s; last lines of $logfile:"
+      tail -n 20 -- "$logfile" 2>/dev/null | sed 's/^/  /'
+    } >&2
+    exit 1
+  fi
+
+  echo "S3_ENDPOINT=http://127.0.0.1:$port"
+  echo "S3_ACCESS_KEY=$access"
+  echo "S3_SECRET_KEY=$secret"
+  echo "PID=$pid"
+}
+
+cmd_stop() {
+  local workdir=$1
+  [[ -d $workdir ]] || return 0
+  stop_pidfile "$workdir/pid"
+}
+
+[[ $# -eq 2 ]] || usage
+case $1 in
+  start) cmd_start "$2" ;;
+  stop) cmd_stop "$2" ;;
+  *) usage ;;
+esac

@@ -1,0 +1,81 @@
+package io.infermesh.store.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real dependency started by one of the project's {@code deploy/} scripts ({@code SCRIPT start WORKDIR}, which
+ * prints {@code KEY=VALUE} lines once the service is ready) and stopped by PID with {@code SCRIPT stop WORKDIR}.
+ */
+public final class DeployedService implements AutoCloseable {
+    private final Path script;
+    private final Path workdir;
+    private final Map<String, String> values;
+
+    private DeployedService(Path script, Path workdir, Map<String, String> values) {
+        this.script = script;
+        this.workdir = workdir;
+        this.values = values;
+    }
+
+    public static Path deployDir() {
+        String configured = System.getProperty("infermesh.deploy.dir");
+        Path dir = configured != null ? Path.of(configured) : Path.of("..", "deploy");
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException("deploy/ scripts not found at " + dir.toAbsolutePath());
+        }
+        return dir;
+    }
+
+    public static DeployedService start(String scriptName, Path workdir) throws IOException, InterruptedException {
+        Path script = deployDir().resolve(scriptName);
+        Files.createDirectories(workdir);
+        Process process = new ProcessBuilder("bash", script.toString(), "start", workdir.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(180, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            stop(script, workdir);
+            throw new IllegalStateException(scriptName + " start failed; see " + workdir + " (stdout: " + out + ")");
+        }
+        Map<String, String> values = new HashMap<>();
+        for (String line : out.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                values.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+            }
+        }
+        return new DeployedService(script, workdir, values);
+    }
+
+    public String value(String key) {
+        String v = values.get(key);
+        if (v == null) {
+            throw new IllegalStateException(script.getFileName() + " did not print " + key + "; got " + values);
+        }
+        return v;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            stop(script, workdir);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void stop(Path script, Path workdir) throws IOException, InterruptedException {
+        Process stop = new ProcessBuilder("bash", script.toString(), "stop", workdir.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        stop.waitFor(60, TimeUnit.SECONDS);
+    }
+}

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# js-ipfs node (npm ipfs@0.66.1, pinned in deploy/ipfs/package-lock.json), offline, 127.0.0.1 only.
+# js-ipfs node (npm ipfs@0.66.1, pinned by deploy/ipfs/package-lock.json): offline, 127.0.0.1 only.
 #
 #   deploy/ipfs.sh install         npm ci in deploy/ipfs when node_modules is missing
 #   deploy/ipfs.sh start WORKDIR   install if needed, init/configure WORKDIR/repo, start the daemon
-#                                  in the background and print (stdout, nothing else):
+#                                  in the background; on success print on stdout exactly:
 #                                    IPFS_API=http://127.0.0.1:PORT
 #                                    PID=...
-#   deploy/ipfs.sh stop WORKDIR    stop the daemon whose pid file is WORKDIR/pid
+#   deploy/ipfs.sh stop WORKDIR    stop the daemon recorded in WORKDIR/pid (idempotent)
 #
 # Environment (all optional):
 #   IPFS_API_PORT, IPFS_GATEWAY_PORT, IPFS_SWARM_PORT   fixed ports (default: free ports)
 #   IPFS_START_TIMEOUT                                   seconds to wait for the API (default 60)
 #
-# Files in WORKDIR: repo/ (IPFS_PATH; reused on the next start), ipfs.log, pid,
-# gateway.url (read-only HTTP gateway, http://127.0.0.1:PORT).
+# Files in WORKDIR: repo/ (IPFS_PATH; kept, and reused by the next start), ipfs.log, init.log, pid,
+# gateway.url (the read-only HTTP gateway, http://127.0.0.1:PORT).
 set -euo pipefail
 
 # shellcheck source=lib/common.sh
@@ -28,9 +28,7 @@ usage() {
 }
 
 cmd_install() {
-  if [[ -x $JSIPFS ]]; then
-    return 0
-  fi
+  [[ -x $JSIPFS ]] && return 0
   command -v npm >/dev/null || die "npm is not installed"
   log "installing js-ipfs into $IPFS_PKG_DIR (npm ci)"
   # --ignore-scripts: none of the 4 install scripts in the tree is needed on Node (classic-level
@@ -40,10 +38,10 @@ cmd_install() {
   [[ -x $JSIPFS ]] || die "npm ci finished but $JSIPFS is missing"
 }
 
-# Node options for every jsipfs call: Promise.withResolvers polyfill (Node 20).
+# Node 20 lacks Promise.withResolvers, which js-ipfs' dependencies call.
 node_env() {
   export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require \"$IPFS_PKG_DIR/polyfill.cjs\""
-  # Never let debug/monitoring switches open extra listeners.
+  # would add a Prometheus metrics endpoint
   unset IPFS_MONITORING
 }
 
@@ -54,12 +52,12 @@ const fs = require('fs');
 const [file, api, gateway, swarm] = process.argv.slice(2);
 const c = JSON.parse(fs.readFileSync(file, 'utf8'));
 c.Addresses = {
-  Swarm: [`/ip4/127.0.0.1/tcp/${swarm}`],   // TCP only: no websocket / webrtc-star listeners
+  Swarm: [`/ip4/127.0.0.1/tcp/${swarm}`], // TCP only: no websocket / webrtc-star listeners
   Announce: [],
   NoAnnounce: [],
   API: `/ip4/127.0.0.1/tcp/${api}`,
   Gateway: `/ip4/127.0.0.1/tcp/${gateway}`,
-  // no RPC entry: the daemon then starts no gRPC-over-websocket server (default port 5003)
+  // no RPC entry: otherwise the daemon starts a gRPC-over-websocket server (init sets port 5003)
   Delegates: [],
 };
 c.Bootstrap = [];
@@ -76,16 +74,11 @@ cmd_start() {
   local workdir=$1
   mkdir -p -- "$workdir"
   workdir=$(cd -- "$workdir" && pwd -P)
-  local pidfile=$workdir/pid logfile=$workdir/ipfs.log repo=$workdir/repo
-
-  if [[ -f $pidfile ]]; then
-    local old
-    old=$(tr -dc '0-9' <"$pidfile")
-    if [[ -n $old ]] && kill -0 "$old" 2>/dev/null; then
-      die "already running in $workdir (pid $old); run: $0 stop $workdir"
-    fi
-    rm -f -- "$pidfile"
+  local pidfile=$workdir/pid logfile=$workdir/ipfs.log repo=$workdir/repo old
+  if old=$(running_pid "$pidfile" "$workdir"); then
+    die "already running in $workdir (pid $old); stop it first: $0 stop $workdir"
   fi
+  rm -f -- "$pidfile"
 
   cmd_install
   command -v node >/dev/null || die "node is not installed"
@@ -95,44 +88,36 @@ cmd_start() {
   if [[ ! -f $repo/config ]]; then
     rm -rf -- "$repo"
     "$JSIPFS" init --profile test >"$workdir/init.log" 2>&1 \
-      || { cat -- "$workdir/init.log" >&2; die "jsipfs init failed (see $workdir/init.log)"; }
+      || { sed 's/^/  /' -- "$workdir/init.log" >&2; die "jsipfs init failed (log: $workdir/init.log)"; }
   fi
-  # A daemon killed with SIGKILL leaves its lock and api file behind.
+  # left behind by a daemon that was SIGKILLed (no daemon runs here: checked above)
   rm -rf -- "$repo/repo.lock" "$repo/api"
 
-  local api_port gw_port swarm_port
+  local api_port gw_port swarm_port p
   api_port=${IPFS_API_PORT:-$(free_port)}
   gw_port=${IPFS_GATEWAY_PORT:-$(free_port)}
   swarm_port=${IPFS_SWARM_PORT:-$(free_port)}
   while [[ $gw_port == "$api_port" ]]; do gw_port=$(free_port); done
   while [[ $swarm_port == "$api_port" || $swarm_port == "$gw_port" ]]; do swarm_port=$(free_port); done
-  local p
   for p in "$api_port" "$gw_port" "$swarm_port"; do
     port_free "$p" || die "port 127.0.0.1:$p is already in use"
   done
   configure_repo "$repo" "$api_port" "$gw_port" "$swarm_port"
 
-  # --offline: no dialing; --enable-preload=false: otherwise every add is announced over HTTPS
-  # to node*.preload.ipfs.io (preload is on by default in the daemon, --offline does not stop it).
-  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidfile" \
-    "$JSIPFS" daemon --offline --enable-preload=false \
-    </dev/null >"$logfile" 2>&1 &
-  local launcher=$!
-
-  local pid="" i
-  for ((i = 0; i < 50; i++)); do
-    [[ -s $pidfile ]] && pid=$(tr -dc '0-9' <"$pidfile")
-    [[ -n $pid ]] && break
-    sleep 0.05
-  done
-  [[ -n $pid ]] || pid=$launcher
-  echo "$pid" >"$pidfile"
-
-  local timeout=${IPFS_START_TIMEOUT:-60}
-  if ! wait_http "http://127.0.0.1:$api_port/api/v0/id" "$timeout" "$pid" POST; then
+  # --offline: never dial out. --enable-preload=false: the daemon enables preload by default
+  # (--offline does not turn it off) and would then POST every added CID to node*.preload.ipfs.io.
+  local pid rc=0 timeout=${IPFS_START_TIMEOUT:-60}
+  pid=$(spawn_bg "$pidfile" "$logfile" "$workdir" \
+    "$JSIPFS" daemon --offline --enable-preload=false)
+  wait_http "http://127.0.0.1:$api_port/api/v0/id" "$timeout" "$pid" POST || rc=$?
+  if ((rc != 0)); then
     stop_pidfile "$pidfile"
     {
-      echo "$(basename -- "$0"): js-ipfs did not come up on 127.0.0.1:$api_port within $timeout s; last lines of $logfile:"
+      if ((rc == 2)); then
+        echo "$(basename -- "$0"): jsipfs daemon exited during startup; last lines of $logfile:"
+      else
+        echo "$(basename -- "$0"): js-ipfs API did not answer on 127.0.0.1:$api_port within $timeout s (stopped it); last lines of $logfile:"
+      fi
       tail -n 20 -- "$logfile" 2>/dev/null | sed 's/^/  /'
     } >&2
     exit 1
@@ -146,7 +131,8 @@ cmd_start() {
 cmd_stop() {
   local workdir=$1
   [[ -d $workdir ]] || return 0
-  stop_pidfile "$workdir/pid"
+  workdir=$(cd -- "$workdir" && pwd -P)
+  stop_pidfile "$workdir/pid" "$workdir"
 }
 
 case ${1:-} in

@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # S3Proxy (org.gaul:s3proxy:4.1.0, filesystem-nio2 backend) on 127.0.0.1 only.
 #
-#   deploy/s3.sh start WORKDIR   start in the background, print (stdout, nothing else):
+#   deploy/s3.sh start WORKDIR   start in the background; on success print on stdout exactly:
 #                                  S3_ENDPOINT=http://127.0.0.1:PORT
 #                                  S3_ACCESS_KEY=...
 #                                  S3_SECRET_KEY=...
 #                                  PID=...
-#   deploy/s3.sh stop WORKDIR    stop the instance whose pid file is WORKDIR/pid
+#   deploy/s3.sh stop WORKDIR    stop the instance recorded in WORKDIR/pid (idempotent)
 #
 # Environment (all optional):
 #   S3_PORT           port to listen on (default: a free port chosen by the kernel)
 #   S3_ACCESS_KEY     identity   (default infermesh)
 #   S3_SECRET_KEY     credential (default infermesh-secret)
-#   S3PROXY_JAR       path of s3proxy-4.1.0-jar-with-dependencies.jar (default: local Maven repo,
-#                     fetched with ./mvnw dependency:get when missing)
+#   S3PROXY_JAR       path of s3proxy-4.1.0-jar-with-dependencies.jar (default: the local Maven
+#                     repository; fetched with <repo>/mvnw dependency:get when missing)
 #   S3_START_TIMEOUT  seconds to wait for the port to answer (default 30)
-#   S3_JAVA_OPTS      extra JVM options (default -Xmx512m)
-#   S3_IGNORE_UNKNOWN_HEADERS  true|false (default false: unsupported x-amz-* headers are rejected
-#                     with 501 NotImplemented; MinIO Java SDK 8.5/9.0 does not need true)
-#   S3_EXTRA_PROPERTIES  extra lines appended to s3proxy.properties (e.g. s3proxy.cors-allow-all=true)
+#   S3_JAVA_OPTS      JVM options (default -Xmx512m)
+#   S3_IGNORE_UNKNOWN_HEADERS  true|false (default false: unsupported x-amz-* request headers are
+#                     answered 501 NotImplemented; MinIO Java SDK 8.5/9.0 does not need true)
+#   S3_EXTRA_PROPERTIES  lines appended to s3proxy.properties (e.g. s3proxy.cors-allow-all=true)
 #
-# Files in WORKDIR: data/ (buckets), s3proxy.properties, s3proxy.log, pid.
+# Files in WORKDIR: data/ (one directory per bucket, objects as files), s3proxy.properties,
+# s3proxy.log, pid. Data survives stop/start.
 set -euo pipefail
 
 # shellcheck source=lib/common.sh
@@ -55,15 +56,14 @@ cmd_start() {
   local workdir=$1
   mkdir -p -- "$workdir"
   workdir=$(cd -- "$workdir" && pwd -P)
-  local pidfile=$workdir/pid logfile=$workdir/s3proxy.log props=$workdir/s3proxy.properties
+  local pidfile=$workdir/pid logfile=$workdir/s3proxy.log props=$workdir/s3proxy.properties old
+  if old=$(running_pid "$pidfile" "$workdir"); then
+    die "already running in $workdir (pid $old); stop it first: $0 stop $workdir"
+  fi
+  rm -f -- "$pidfile"
 
-  if [[ -f $pidfile ]]; then
-    local old
-    old=$(tr -dc '0-9' <"$pidfile")
-    if [[ -n $old ]] && kill -0 "$old" 2>/dev/null; then
-      die "already running in $workdir (pid $old); run: $0 stop $workdir"
-    fi
-    rm -f -- "$pidfile"
+  if grep -Eq '^[[:space:]]*s3proxy\.(endpoint|secure-endpoint|metrics\.)' <<<"${S3_EXTRA_PROPERTIES:-}"; then
+    die "S3_EXTRA_PROPERTIES must not change the endpoint or open other listeners"
   fi
 
   local jhome jar port access secret
@@ -75,8 +75,8 @@ cmd_start() {
   secret=${S3_SECRET_KEY:-infermesh-secret}
   mkdir -p -- "$workdir/data"
 
-  # Property file (readable by the owner only: it holds the secret). Only the plain-HTTP loopback
-  # endpoint; no s3proxy.secure-endpoint, no metrics listener.
+  # Owner-only (it holds the secret). Only the plain-HTTP loopback endpoint: no
+  # s3proxy.secure-endpoint, no metrics listener.
   (
     umask 077
     cat >"$props" <<PROPS
@@ -94,31 +94,20 @@ PROPS
       printf '%s\n' "$S3_EXTRA_PROPERTIES" >>"$props"
     fi
   )
-  if grep -Eq '^[[:space:]]*s3proxy\.(endpoint|secure-endpoint|metrics\.)' <<<"${S3_EXTRA_PROPERTIES:-}"; then
-    die "S3_EXTRA_PROPERTIES must not change the endpoint or open other listeners"
-  fi
 
-  # Own session so the caller's terminal signals do not reach it; stdout/stderr go to the log so
-  # that $(s3.sh start ...) returns as soon as this script exits.
+  local pid rc=0 timeout=${S3_START_TIMEOUT:-30}
   # shellcheck disable=SC2086
-  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidfile" \
-    "$jhome/bin/java" ${S3_JAVA_OPTS:--Xmx512m} -jar "$jar" --properties "$props" \
-    </dev/null >"$logfile" 2>&1 &
-  local launcher=$!
-
-  local pid="" i
-  for ((i = 0; i < 50; i++)); do
-    [[ -s $pidfile ]] && pid=$(tr -dc '0-9' <"$pidfile")
-    [[ -n $pid ]] && break
-    sleep 0.05
-  done
-  [[ -n $pid ]] || pid=$launcher
-  echo "$pid" >"$pidfile"
-
-  if ! wait_http "http://127.0.0.1:$port/" "${S3_START_TIMEOUT:-30}" "$pid"; then
+  pid=$(spawn_bg "$pidfile" "$logfile" "$workdir" \
+    "$jhome/bin/java" ${S3_JAVA_OPTS:--Xmx512m} -jar "$jar" --properties "$props")
+  wait_http "http://127.0.0.1:$port/" "$timeout" "$pid" || rc=$?
+  if ((rc != 0)); then
     stop_pidfile "$pidfile"
     {
-      echo "$(basename -- "$0"): S3Proxy did not come up on 127.0.0.1:$port within ${S3_START_TIMEOUT:-30} s; last lines of $logfile:"
+      if ((rc == 2)); then
+        echo "$(basename -- "$0"): S3Proxy exited during startup; last lines of $logfile:"
+      else
+        echo "$(basename -- "$0"): S3Proxy did not answer on 127.0.0.1:$port within $timeout s (stopped it); last lines of $logfile:"
+      fi
       tail -n 20 -- "$logfile" 2>/dev/null | sed 's/^/  /'
     } >&2
     exit 1
@@ -133,7 +122,8 @@ PROPS
 cmd_stop() {
   local workdir=$1
   [[ -d $workdir ]] || return 0
-  stop_pidfile "$workdir/pid"
+  workdir=$(cd -- "$workdir" && pwd -P)
+  stop_pidfile "$workdir/pid" "$workdir"
 }
 
 [[ $# -eq 2 ]] || usage

@@ -1,19 +1,27 @@
 # shellcheck shell=bash
-# Helpers sourced by the deploy/ scripts. Everything here is loopback-only (127.0.0.1).
+# Helpers sourced by the deploy/ scripts (bash, set -euo pipefail). Loopback (127.0.0.1) only.
 #
-#   free_port               print a TCP port on 127.0.0.1 that the kernel says is free
-#   port_free PORT          0 if PORT can be bound on 127.0.0.1 right now
+#   free_port                 print a TCP port on 127.0.0.1 that the kernel says is free
+#   port_free PORT            0 if PORT can be bound on 127.0.0.1 right now
 #   wait_http URL TIMEOUT_S [PID] [METHOD]
-#                           poll URL until it answers any HTTP status (0 if it did);
-#                           gives up early if PID (when given) has died
-#   is_alive PID            0 if PID exists and is not a zombie
-#   stop_pidfile FILE       TERM the process (and its descendants) named in FILE, wait up to
-#                           ~10 s, then KILL; removes FILE; idempotent
-#   java_home               print a JDK home of version 21+ (Temurin 25 preferred)
-#   die MSG...              print MSG on stderr and exit 1
+#                             poll URL until it answers with any HTTP status (0) or TIMEOUT_S
+#                             passes (1); gives up at once (2) if PID, when given, has died
+#   is_alive PID              0 if PID exists and is not a zombie
+#   running_pid PIDFILE DIR   print the PID in PIDFILE if that process is alive and runs in DIR
+#                             (its cwd; guards against a stale pid file naming a reused PID)
+#   spawn_bg PIDFILE LOG DIR CMD...
+#                             run CMD in a new session with cwd DIR, stdin /dev/null, stdout+stderr
+#                             to LOG; write its PID to PIDFILE and print it
+#   stop_pidfile PIDFILE [DIR]
+#                             TERM the process in PIDFILE, its descendants and its session, wait up
+#                             to ~10 s, then KILL; remove PIDFILE; idempotent
+#   java_home                 print a JDK home of version 21+ (Temurin 25 preferred)
+#   die MSG... / log MSG...   message on stderr (die exits 1)
 
-# Directory holding deploy/ (parent of lib/), and the repository root above it.
+# deploy/ (parent of lib/) and the repository root above it, wherever the caller's cwd is.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 DEPLOY_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+# shellcheck disable=SC2034
 REPO_ROOT="$(cd -- "$DEPLOY_DIR/.." && pwd -P)"
 
 die() {
@@ -39,7 +47,7 @@ port_free() {
   python3 - "$1" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-# like the servers do; a port in LISTEN state still fails to bind, TIME_WAIT leftovers do not
+# as the servers do: a port in LISTEN state still fails to bind, TIME_WAIT leftovers do not
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
@@ -50,27 +58,6 @@ finally:
 PY
 }
 
-# wait_http URL TIMEOUT_S [PID] [METHOD]
-wait_http() {
-  local url=$1 timeout=$2 pid=${3:-} method=${4:-GET}
-  local deadline=$((SECONDS + timeout))
-  while ((SECONDS < deadline)); do
-    if [[ -n $pid ]] && ! is_alive "$pid"; then
-      return 1
-    fi
-    # Any HTTP status (even 4xx/5xx) means the server is listening and answering.
-    local code
-    code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' -X "$method" \
-      --connect-timeout 1 --max-time 2 "$url" 2>/dev/null) || true
-    if [[ -n $code && $code != 000 ]]; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  return 1
-}
-
-# is_alive PID: the process exists and is not a zombie
 is_alive() {
   local st
   kill -0 "$1" 2>/dev/null || return 1
@@ -78,38 +65,102 @@ is_alive() {
   [[ -n $st && $st != Z* ]]
 }
 
-# All descendants of a PID (children first listed after their parent).
+wait_http() {
+  local url=$1 timeout=$2 pid=${3:-} method=${4:-GET}
+  local deadline=$((SECONDS + timeout)) code
+  while :; do
+    if [[ -n $pid ]] && ! is_alive "$pid"; then
+      return 2
+    fi
+    # Any HTTP status (even 4xx/5xx) means the server is listening and answering.
+    code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' -X "$method" \
+      --connect-timeout 1 --max-time 2 "$url" 2>/dev/null) || true
+    if [[ -n $code && $code != 000 ]]; then
+      return 0
+    fi
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+running_pid() {
+  local file=$1 dir=$2 pid cwd
+  [[ -f $file ]] || return 1
+  pid=$(tr -dc '0-9' <"$file")
+  [[ -n $pid ]] && is_alive "$pid" || return 1
+  cwd=$(readlink -- "/proc/$pid/cwd" 2>/dev/null) || cwd=""
+  # without /proc access (other user) trust the pid file
+  [[ -z $cwd || $cwd == "$dir" ]] || return 1
+  echo "$pid"
+}
+
+spawn_bg() {
+  local pidfile=$1 logfile=$2 dir=$3
+  shift 3
+  rm -f -- "$pidfile"
+  # The inner shell writes its own PID and then execs CMD, so PIDFILE names CMD itself.
+  # Redirecting stdout/stderr matters: $(script start ...) must not wait for the daemon's pipes.
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  setsid bash -c 'echo $$ >"$1"; cd -- "$2" || exit 1; shift 2; exec "$@"' _ "$pidfile" "$dir" "$@" \
+    </dev/null >"$logfile" 2>&1 &
+  local launcher=$! pid="" i
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $pidfile ]] && pid=$(tr -dc '0-9' <"$pidfile")
+    [[ -n $pid ]] && break
+    sleep 0.02
+  done
+  if [[ -z $pid ]]; then
+    pid=$launcher
+    echo "$pid" >"$pidfile"
+  fi
+  echo "$pid"
+}
+
+# PID, its descendants, and every process in the session it leads (spawn_bg uses setsid).
+_process_tree() {
+  local pid=$1
+  {
+    echo "$pid"
+    _descendants "$pid"
+    ps -eo pid=,sid= 2>/dev/null | awk -v s="$pid" '$2 == s { print $1 }'
+  } | sort -un
+}
+
 _descendants() {
-  local pid=$1 child
-  for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
     echo "$child"
     _descendants "$child"
   done
 }
 
 stop_pidfile() {
-  local file=$1
+  local file=$1 dir=${2:-} pid
   [[ -f $file ]] || return 0
-  local pid
-  pid=$(tr -dc '0-9' <"$file")
-  if [[ -z $pid ]] || ! is_alive "$pid"; then
+  if [[ -n $dir ]]; then
+    pid=$(running_pid "$file" "$dir") || pid=""
+  else
+    pid=$(tr -dc '0-9' <"$file")
+    [[ -n $pid ]] && is_alive "$pid" || pid=""
+  fi
+  if [[ -z $pid ]]; then
     rm -f -- "$file"
     return 0
   fi
-  local pids
-  pids="$pid $(_descendants "$pid" | tr '\n' ' ')"
+  local pids p alive="" i
+  pids=$(_process_tree "$pid" | tr '\n' ' ')
   # shellcheck disable=SC2086
   kill -TERM $pids 2>/dev/null || true
-  local i alive
   for ((i = 0; i < 100; i++)); do
     alive=""
     for p in $pids; do
-      is_alive "$p" && alive="$alive $p"
+      if is_alive "$p"; then alive="$alive $p"; fi
     done
     [[ -z $alive ]] && break
     sleep 0.1
   done
   if [[ -n $alive ]]; then
+    log "pid(s)$alive did not stop within 10 s after SIGTERM; sending SIGKILL"
     # shellcheck disable=SC2086
     kill -KILL $alive 2>/dev/null || true
     sleep 0.2
@@ -118,26 +169,25 @@ stop_pidfile() {
 }
 
 _java_major() {
-  # prints the major version of the java binary in $1/bin/java, or nothing
-  local home=$1 v
-  [[ -x $home/bin/java ]] || return 0
-  v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
+  local v
+  [[ -x $1/bin/java ]] || return 0
+  v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 \
+    | awk -F'= ' '/java.specification.version/ { print $2; exit }')
   echo "${v%%.*}"
 }
 
 java_home() {
-  local pref=/usr/lib/jvm/temurin-25-jdk-amd64
+  local pref=/usr/lib/jvm/temurin-25-jdk-amd64 major
   if [[ -x $pref/bin/java ]]; then
     echo "$pref"
     return 0
   fi
   if [[ -n ${JAVA_HOME:-} ]]; then
-    local major
     major=$(_java_major "$JAVA_HOME")
     if [[ -n $major && $major -ge 21 ]]; then
       echo "$JAVA_HOME"
       return 0
     fi
   fi
-  die "no JDK 21+ found (need $pref or JAVA_HOME pointing at JDK 21+)"
+  die "no JDK 21+ found (need $pref, or JAVA_HOME pointing at a JDK 21+)"
 }

@@ -5,12 +5,15 @@ import io.infermesh.store.cid.Multihash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,76 +21,100 @@ import java.util.concurrent.Executors;
 /**
  * One streaming pass over a file yields its UnixFS CID, its SHA-256 and its size.
  *
- * <p>Bytes are pushed with {@link #update}; each byte is read once from the caller's buffer, where it is fed to the
- * whole-file SHA-256 and copied into the current chunk. Full chunks are hashed into leaf blocks on {@code
- * leafExecutor} (in parallel with the whole-file digest and with each other); finished leaves are joined in file
- * order and fed to the {@link BalancedDagBuilder}. At most {@value #MAX_PENDING_LEAVES} chunks are in flight, so
- * memory stays bounded (~{@value #MAX_PENDING_LEAVES} × chunk size) whatever the file size.
+ * <p>The caller's thread only moves bytes into 256 KiB chunk buffers. Each full chunk feeds two tasks on {@code
+ * leafExecutor}: its leaf block hash, and the next step of the whole-file SHA-256 (steps run on a {@link SerialLane}, so the
+ * digest sees chunks in order and never concurrently; the lane has its own pool so it never waits behind leaves). On two cores the two hash streams run side by side, so the pass costs
+ * about one SHA-256 of wall time although every byte is hashed twice. Finished leaves are joined in file order and fed
+ * to the {@link BalancedDagBuilder}. At most {@value #MAX_PENDING_CHUNKS} chunks are in flight, and their buffers are
+ * recycled, so memory stays bounded whatever the file size. Each byte is read from the source once.
  *
  * <p>Not thread-safe: one digester per stream, driven by one thread.
  */
 public final class ContentDigester {
-    private static final int MAX_PENDING_LEAVES = 16;
-    private static final int READ_BUFFER_BYTES = 1024 * 1024;
+    private static final int MAX_PENDING_CHUNKS = 16;
+    private static final long MAP_WINDOW_BYTES = 1L << 30;
 
-    private static final class SharedPool {
-        static final ExecutorService LEAVES =
-                Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), runnable -> {
-                    Thread t = new Thread(runnable, "infermesh-leaf-hasher");
-                    t.setDaemon(true);
-                    return t;
-                });
+    /**
+     * Two pools, so that the whole-file digest (a serial lane, the critical path) never queues behind leaf tasks. The
+     * leaf pool leaves one core free: with as many leaf threads as cores, the scheduler shares each core three ways
+     * and the file digest, which must do as much hashing as all leaves together, crawls at two thirds of a core.
+     */
+    private static final class SharedPools {
+        private static final int CORES = Runtime.getRuntime().availableProcessors();
+        static final ExecutorService LEAVES = pool("infermesh-leaf-hasher", Math.max(1, CORES - 1));
+        static final ExecutorService FILE_DIGESTS = pool("infermesh-file-hasher", CORES);
+
+        private static ExecutorService pool(String name, int threads) {
+            return Executors.newFixedThreadPool(threads, runnable -> {
+                Thread t = new Thread(runnable, name);
+                t.setDaemon(true);
+                return t;
+            });
+        }
     }
 
     private final ImportOptions options;
     private final Executor leafExecutor;
+    private final SerialLane fileDigestLane;
     private final MessageDigest fileDigest = Multihash.newSha256();
     private final BalancedDagBuilder builder;
-    private final ArrayDeque<CompletableFuture<DagLink>> pending = new ArrayDeque<>();
+    private final ArrayDeque<PendingChunk> pending = new ArrayDeque<>();
+    private final ConcurrentLinkedQueue<byte[]> freeBuffers = new ConcurrentLinkedQueue<>();
+    private CompletableFuture<Void> lastFileStep = CompletableFuture.completedFuture(null);
     private byte[] chunk;
     private int chunkFill;
     private long totalBytes;
     private boolean finished;
 
-    private ContentDigester(ImportOptions options, Executor leafExecutor) {
+    private ContentDigester(ImportOptions options, Executor leafExecutor, Executor fileDigestExecutor) {
         this.options = options;
         this.leafExecutor = leafExecutor;
+        this.fileDigestLane = new SerialLane(fileDigestExecutor);
         this.builder = new BalancedDagBuilder(options);
         this.chunk = new byte[options.chunkBytes()];
     }
 
-    /** Leaves hashed on a shared pool of one thread per core. */
+    /** Hashes on the shared pools (one thread per core each). */
     public static ContentDigester create(ImportOptions options) {
-        return new ContentDigester(options, SharedPool.LEAVES);
+        return new ContentDigester(options, SharedPools.LEAVES, SharedPools.FILE_DIGESTS);
     }
 
-    /** Leaves hashed on {@code leafExecutor}; pass {@code Runnable::run} to hash everything on the caller's thread. */
-    public static ContentDigester create(ImportOptions options, Executor leafExecutor) {
-        return new ContentDigester(options, leafExecutor);
+    /** Hashes everything on {@code executor}; pass {@code Runnable::run} to hash on the caller's thread. */
+    public static ContentDigester create(ImportOptions options, Executor executor) {
+        return new ContentDigester(options, executor, executor);
     }
 
     /** Digests a whole stream (does not close it). */
     public static ContentSummary digest(InputStream in, ImportOptions options) throws IOException {
         ContentDigester digester = create(options);
-        byte[] buffer = new byte[READ_BUFFER_BYTES];
-        int n;
-        while ((n = in.read(buffer)) != -1) {
-            digester.update(buffer, 0, n);
-        }
+        digester.consume(in);
         return digester.finish();
     }
 
+    /** Digests bytes in memory without copying them. */
+    public static ContentSummary digest(byte[] data, ImportOptions options) {
+        ContentDigester digester = create(options);
+        digester.updateInPlace(ByteBuffer.wrap(data));
+        return digester.finish();
+    }
+
+    /** Digests a file through read-only memory mappings, so its bytes are never copied into Java buffers. */
     public static ContentSummary digest(Path file, ImportOptions options) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return digest(in, options);
+        ContentDigester digester = create(options);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            long window = (long) (MAP_WINDOW_BYTES / options.chunkBytes()) * options.chunkBytes();
+            for (long pos = 0; pos < size; pos += window) {
+                digester.updateInPlace(channel.map(FileChannel.MapMode.READ_ONLY, pos, Math.min(window, size - pos)));
+            }
         }
+        return digester.finish();
     }
 
     public void update(byte[] data, int offset, int length) {
         if (finished) {
             throw new IllegalStateException("digester already finished");
         }
-        fileDigest.update(data, offset, length);
         totalBytes += length;
         while (length > 0) {
             int n = Math.min(length, chunk.length - chunkFill);
@@ -95,6 +122,54 @@ public final class ContentDigester {
             chunkFill += n;
             offset += n;
             length -= n;
+            if (chunkFill == chunk.length) {
+                submitChunk();
+            }
+        }
+    }
+
+    /**
+     * Hashes {@code data} where it lies: whole chunks are hashed straight from it, only a partial chunk at either end
+     * is copied. {@code data}'s content must not change until {@link #finish()} returns; its position is not moved.
+     */
+    public void updateInPlace(ByteBuffer data) {
+        if (finished) {
+            throw new IllegalStateException("digester already finished");
+        }
+        ByteBuffer rest = data.duplicate();
+        int chunkBytes = options.chunkBytes();
+        while (rest.hasRemaining() && chunkFill > 0) {
+            int n = Math.min(rest.remaining(), chunk.length - chunkFill);
+            rest.get(chunk, chunkFill, n);
+            chunkFill += n;
+            totalBytes += n;
+            if (chunkFill == chunk.length) {
+                submitChunk();
+            }
+        }
+        while (rest.remaining() >= chunkBytes) {
+            submitSlice(rest.slice(rest.position(), chunkBytes), null);
+            rest.position(rest.position() + chunkBytes);
+            totalBytes += chunkBytes;
+        }
+        int tail = rest.remaining();
+        rest.get(chunk, 0, tail);
+        chunkFill = tail;
+        totalBytes += tail;
+    }
+
+    /**
+     * Reads {@code in} to its end straight into chunk buffers (no intermediate copy), hashing as it goes. Does not
+     * close {@code in}.
+     */
+    public void consume(InputStream in) throws IOException {
+        if (finished) {
+            throw new IllegalStateException("digester already finished");
+        }
+        int n;
+        while ((n = in.read(chunk, chunkFill, chunk.length - chunkFill)) != -1) {
+            totalBytes += n;
+            chunkFill += n;
             if (chunkFill == chunk.length) {
                 submitChunk();
             }
@@ -116,26 +191,52 @@ public final class ContentDigester {
             submitChunk();
         }
         while (!pending.isEmpty()) {
-            builder.addLeaf(join(pending.removeFirst()));
+            takeOldest();
         }
+        join(lastFileStep);
         chunk = null;
+        freeBuffers.clear();
         DagLink root = builder.finish();
         return new ContentSummary(root.cid(), Multihash.sha256(fileDigest.digest()), totalBytes);
     }
 
     private void submitChunk() {
-        byte[] full = chunk;
-        int length = chunkFill;
-        pending.addLast(CompletableFuture.supplyAsync(() -> UnixfsNodes.leaf(full, length, options), leafExecutor));
-        chunk = new byte[options.chunkBytes()];
+        submitSlice(ByteBuffer.wrap(chunk, 0, chunkFill), chunk);
+        byte[] recycled = freeBuffers.poll();
+        chunk = recycled != null ? recycled : new byte[options.chunkBytes()];
         chunkFill = 0;
-        while (pending.size() >= MAX_PENDING_LEAVES
-                || (pending.peekFirst() != null && pending.peekFirst().isDone())) {
-            builder.addLeaf(join(pending.removeFirst()));
+    }
+
+    /** Queues the two hash tasks of one chunk; {@code buffer}, if given, is recycled once both are done. */
+    private void submitSlice(ByteBuffer slice, byte[] buffer) {
+        CompletableFuture<Void> fileStep = fileDigestLane.submit(() -> fileDigest.update(slice.duplicate()));
+        lastFileStep = fileStep;
+        CompletableFuture<DagLink> leaf =
+                CompletableFuture.supplyAsync(() -> UnixfsNodes.leaf(slice.duplicate(), options), leafExecutor);
+        if (buffer != null) {
+            CompletableFuture.allOf(fileStep, leaf).whenComplete((ignored, error) -> freeBuffers.offer(buffer));
+        }
+        pending.addLast(new PendingChunk(leaf, fileStep));
+        while (pending.size() >= MAX_PENDING_CHUNKS
+                || (!pending.isEmpty() && pending.peekFirst().isDone())) {
+            takeOldest();
         }
     }
 
-    private static DagLink join(CompletableFuture<DagLink> leaf) {
+    private void takeOldest() {
+        PendingChunk oldest = pending.removeFirst();
+        builder.addLeaf(join(oldest.leaf()));
+        join(oldest.fileStep());
+    }
+
+    /** The two hash tasks of one chunk; its buffer is free again when both are done. */
+    private record PendingChunk(CompletableFuture<DagLink> leaf, CompletableFuture<Void> fileStep) {
+        boolean isDone() {
+            return leaf.isDone() && fileStep.isDone();
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> leaf) {
         try {
             return leaf.join();
         } catch (CompletionException e) {

@@ -3,6 +3,8 @@ package io.infermesh.store.unixfs;
 import io.infermesh.store.cid.Cid;
 import io.infermesh.store.cid.Codec;
 import io.infermesh.store.cid.Multihash;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.util.List;
 
 /**
@@ -16,6 +18,19 @@ final class UnixfsNodes {
     private static final int TYPE_FILE = 2;
 
     private UnixfsNodes() {}
+
+    /** A leaf holding the remaining bytes of {@code chunk}; raw leaves are hashed in place. */
+    static DagLink leaf(ByteBuffer chunk, ImportOptions options) {
+        int length = chunk.remaining();
+        if (options.rawLeaves()) {
+            MessageDigest sha = Multihash.newSha256();
+            sha.update(chunk);
+            return new DagLink(Cid.v1(Codec.RAW, Multihash.sha256(sha.digest())), length, length);
+        }
+        byte[] copy = new byte[length];
+        chunk.get(copy);
+        return leaf(copy, length, options);
+    }
 
     /** A leaf holding {@code chunk[0, length)}: a raw block, or a dag-pb UnixFS file node for non-raw leaves. */
     static DagLink leaf(byte[] chunk, int length, ImportOptions options) {

@@ -153,8 +153,8 @@ public final class ContentDigester {
             totalBytes += chunkBytes;
         }
         int tail = rest.remaining();
-        rest.get(chunk, 0, tail);
-        chunkFill = tail;
+        rest.get(chunk, chunkFill, tail);
+        chunkFill += tail;
         totalBytes += tail;
     }
 

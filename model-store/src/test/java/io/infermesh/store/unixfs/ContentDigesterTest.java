@@ -100,6 +100,27 @@ class ContentDigesterTest {
     }
 
     @Test
+    void inPlaceArrayAndMappedFileDigestsEqualTheStreamingOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        for (int size : new int[] {0, 1, 262144, 262145, 3 * 262144 + 99}) {
+            byte[] data = random(size, 40 + size);
+            ContentSummary streamed = digest(data, ImportOptions.defaults());
+            assertEquals(streamed, ContentDigester.digest(data, ImportOptions.defaults()), "array, size " + size);
+            java.nio.file.Path file = dir.resolve("f" + size);
+            java.nio.file.Files.write(file, data);
+            assertEquals(streamed, ContentDigester.digest(file, ImportOptions.defaults()), "file, size " + size);
+            assertEquals(
+                    digest(data, ImportOptions.cidV0()), ContentDigester.digest(file, ImportOptions.cidV0()), "v0");
+            // A copied head, then an unaligned in-place region: both paths meet inside one chunk.
+            ContentDigester mixed = ContentDigester.create(ImportOptions.defaults());
+            int head = Math.min(size, 1000);
+            mixed.update(data, 0, head);
+            mixed.updateInPlace(java.nio.ByteBuffer.wrap(data, head, size - head));
+            assertEquals(streamed, mixed.finish(), "mixed, size " + size);
+        }
+    }
+
+    @Test
     void verifyingStreamPassesMatchingBytesAndRefusesOthers() throws IOException {
         byte[] data = random(600_000, 5);
         Cid cid = digest(data, ImportOptions.defaults()).cid();

@@ -14,8 +14,10 @@ if [[ $# -gt 0 && $1 != -* ]]; then
   shift
 fi
 cd -- "$REPO_ROOT"
+mkdir -p -- "$module/target"
 JAVA_HOME=$(java_home) ./mvnw -B -q -pl "$module" -am verify \
   -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test='*Benchmark' -Dfailsafe.failIfNoSpecifiedTests=false \
-  -DargLine="-Xmx4g" "$@"
+  -DargLine="-Xmx4g" "$@" >"$REPO_ROOT/$module/target/bench-maven.log" 2>&1 \
+  || { tail -n 60 "$REPO_ROOT/$module/target/bench-maven.log" >&2; exit 1; }
 cat -- "$module"/target/benchmarks/*.md

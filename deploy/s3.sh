@@ -41,10 +41,12 @@ s3proxy_jar() {
     echo "$jar"
     return 0
   fi
-  jar="$HOME/.m2/repository/org/gaul/s3proxy/$S3PROXY_VERSION/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
+  local m2=$HOME/.m2/repository
+  jar="$m2/org/gaul/s3proxy/$S3PROXY_VERSION/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
   if [[ ! -f $jar ]]; then
     log "fetching org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies with $REPO_ROOT/mvnw"
-    (cd -- "$REPO_ROOT" && JAVA_HOME="$(java_home)" ./mvnw -q dependency:get \
+    # maven.repo.local: Maven derives ~ from the passwd entry, not $HOME; put it where we look.
+    (cd -- "$REPO_ROOT" && JAVA_HOME="$(java_home)" ./mvnw -q dependency:get -Dmaven.repo.local="$m2" \
       -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" -Dtransitive=false) >&2 \
       || die "could not fetch s3proxy with $REPO_ROOT/mvnw"
     [[ -f $jar ]] || die "mvnw finished but $jar is missing"

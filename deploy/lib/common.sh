@@ -89,6 +89,7 @@ running_pid() {
   pid=$(tr -dc '0-9' <"$file")
   [[ -n $pid ]] && is_alive "$pid" || return 1
   cwd=$(readlink -- "/proc/$pid/cwd" 2>/dev/null) || cwd=""
+  cwd=${cwd% (deleted)}
   # without /proc access (other user) trust the pid file
   [[ -z $cwd || $cwd == "$dir" ]] || return 1
   echo "$pid"

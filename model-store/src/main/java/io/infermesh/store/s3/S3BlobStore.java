@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,15 +77,14 @@ public final class S3BlobStore implements BlobStore {
     @Override
     public ContentSummary put(Cid expected, InputStream in) {
         ContentDigester digester = ContentDigester.create(ImportOptions.impliedBy(expected));
-        int partBytes = s3.config.partBytes();
         try {
-            byte[] first = new byte[partBytes];
-            int firstLength = in.readNBytes(first, 0, partBytes);
-            digester.update(first, 0, firstLength);
-            if (firstLength < partBytes) {
-                ContentSummary summary = digester.finish();
-                summary.requireCid(expected);
-                putSmall(expected, first, firstLength);
+            // Exactly as large as the data when it is small; part buffers are never reused, so they are hashed
+            // in place while they upload.
+            byte[] first = in.readNBytes(s3.config.partBytes());
+            digester.updateInPlace(ByteBuffer.wrap(first));
+            if (first.length < s3.config.partBytes()) {
+                ContentSummary summary = digester.finish().requireCid(expected);
+                putSmall(expected, first);
                 return summary;
             }
             return putMultipart(expected, in, digester, first);
@@ -95,16 +95,18 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public ContentSummary put(byte[] bytes) {
-        ContentDigester digester = ContentDigester.create(ImportOptions.defaults());
-        digester.update(bytes, 0, bytes.length);
-        ContentSummary summary = digester.finish();
+        ContentSummary summary = ContentDigester.digest(bytes, ImportOptions.defaults());
+        if (bytes.length < s3.config.partBytes()) {
+            putSmall(summary.cid(), bytes);
+            return summary;
+        }
         return put(summary.cid(), new ByteArrayInputStream(bytes));
     }
 
-    private void putSmall(Cid cid, byte[] data, int length) {
+    private void putSmall(Cid cid, byte[] data) {
         S3Connection.await(
                 s3.call(() -> s3.client.putObject(PutObjectArgs.builder().bucket(s3.bucket()).object(key(cid)).stream(
-                                new ByteArrayInputStream(data, 0, length), length, -1)
+                                new ByteArrayInputStream(data), data.length, -1)
                         .contentType("application/octet-stream")
                         .build())));
     }
@@ -130,7 +132,7 @@ public final class S3BlobStore implements BlobStore {
                 }
                 buffer = new byte[first.length];
                 length = in.readNBytes(buffer, 0, buffer.length);
-                digester.update(buffer, 0, length);
+                digester.updateInPlace(ByteBuffer.wrap(buffer, 0, length));
             }
             ContentSummary summary = digester.finish();
             summary.requireCid(expected);

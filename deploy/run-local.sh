@@ -20,9 +20,10 @@ cli=("$DEPLOY_DIR/infermesh")
 
 bash "$DEPLOY_DIR/s3.sh" stop "$home/s3" >/dev/null 2>&1 || true
 env_lines=$(bash "$DEPLOY_DIR/s3.sh" start "$home/s3")
-export INFERMESH_S3_ENDPOINT=$(sed -n 's/^S3_ENDPOINT=//p' <<<"$env_lines")
-export INFERMESH_S3_ACCESS_KEY=$(sed -n 's/^S3_ACCESS_KEY=//p' <<<"$env_lines")
-export INFERMESH_S3_SECRET_KEY=$(sed -n 's/^S3_SECRET_KEY=//p' <<<"$env_lines")
+INFERMESH_S3_ENDPOINT=$(sed -n 's/^S3_ENDPOINT=//p' <<<"$env_lines")
+INFERMESH_S3_ACCESS_KEY=$(sed -n 's/^S3_ACCESS_KEY=//p' <<<"$env_lines")
+INFERMESH_S3_SECRET_KEY=$(sed -n 's/^S3_SECRET_KEY=//p' <<<"$env_lines")
+export INFERMESH_S3_ENDPOINT INFERMESH_S3_ACCESS_KEY INFERMESH_S3_SECRET_KEY
 if [[ ${INFERMESH_DETACH:-0} != 1 ]]; then
   trap 'bash "$DEPLOY_DIR/s3.sh" stop "$home/s3"; log "stopped"' EXIT INT TERM
 fi

@@ -106,22 +106,10 @@ cmd_start() {
 
   # --offline: never dial out. --enable-preload=false: the daemon enables preload by default
   # (--offline does not turn it off) and would then POST every added CID to node*.preload.ipfs.io.
-  local pid rc=0 timeout=${IPFS_START_TIMEOUT:-60}
+  local pid timeout=${IPFS_START_TIMEOUT:-60}
   pid=$(spawn_bg "$pidfile" "$logfile" "$workdir" \
     "$JSIPFS" daemon --offline --enable-preload=false)
-  wait_http "http://127.0.0.1:$api_port/api/v0/id" "$timeout" "$pid" POST || rc=$?
-  if ((rc != 0)); then
-    stop_pidfile "$pidfile"
-    {
-      if ((rc == 2)); then
-        echo "$(basename -- "$0"): jsipfs daemon exited during startup; last lines of $logfile:"
-      else
-        echo "$(basename -- "$0"): js-ipfs API did not answer on 127.0.0.1:$api_port within $timeout s (stopped it); last lines of $logfile:"
-      fi
-      tail -n 20 -- "$logfile" 2>/dev/null | sed 's/^/  /'
-    } >&2
-    exit 1
-  fi
+  await_start "js-ipfs API" "http://127.0.0.1:$api_port/api/v0/id" "$timeout" "$pidfile" "$logfile" POST
   echo "http://127.0.0.1:$gw_port" >"$workdir/gateway.url"
 
   echo "IPFS_API=http://127.0.0.1:$api_port"

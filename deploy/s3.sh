@@ -97,23 +97,11 @@ PROPS
     fi
   )
 
-  local pid rc=0 timeout=${S3_START_TIMEOUT:-30}
+  local pid timeout=${S3_START_TIMEOUT:-30}
   # shellcheck disable=SC2086
   pid=$(spawn_bg "$pidfile" "$logfile" "$workdir" \
     "$jhome/bin/java" ${S3_JAVA_OPTS:--Xmx512m} -jar "$jar" --properties "$props")
-  wait_http "http://127.0.0.1:$port/" "$timeout" "$pid" || rc=$?
-  if ((rc != 0)); then
-    stop_pidfile "$pidfile"
-    {
-      if ((rc == 2)); then
-        echo "$(basename -- "$0"): S3Proxy exited during startup; last lines of $logfile:"
-      else
-        echo "$(basename -- "$0"): S3Proxy did not answer on 127.0.0.1:$port within $timeout s (stopped it); last lines of $logfile:"
-      fi
-      tail -n 20 -- "$logfile" 2>/dev/null | sed 's/^/  /'
-    } >&2
-    exit 1
-  fi
+  await_start S3Proxy "http://127.0.0.1:$port/" "$timeout" "$pidfile" "$logfile"
 
   echo "S3_ENDPOINT=http://127.0.0.1:$port"
   echo "S3_ACCESS_KEY=$access"

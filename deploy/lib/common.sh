@@ -15,6 +15,9 @@
 #   stop_pidfile PIDFILE [DIR]
 #                             TERM the process in PIDFILE, its descendants and its session, wait up
 #                             to ~10 s, then KILL; remove PIDFILE; idempotent
+#   await_start NAME URL TIMEOUT_S PIDFILE LOG [METHOD]
+#                             wait until URL answers; on failure stop what PIDFILE names, print why
+#                             (exited vs. timed out) with the end of LOG, and exit 1
 #   java_home                 print a JDK home of version 21+ (Temurin 25 preferred)
 #   die MSG... / log MSG...   message on stderr (die exits 1)
 
@@ -191,4 +194,21 @@ java_home() {
     fi
   fi
   die "no JDK 21+ found (need $pref, or JAVA_HOME pointing at a JDK 21+)"
+}
+
+await_start() {
+  local name=$1 url=$2 timeout=$3 pidfile=$4 logfile=$5 method=${6:-GET} rc=0 pid
+  pid=$(tr -dc '0-9' <"$pidfile")
+  wait_http "$url" "$timeout" "$pid" "$method" || rc=$?
+  ((rc == 0)) && return 0
+  stop_pidfile "$pidfile"
+  {
+    if ((rc == 2)); then
+      echo "$(basename -- "$0"): $name exited during startup; last lines of $logfile:"
+    else
+      echo "$(basename -- "$0"): $name did not answer on $url within $timeout s (stopped it); last lines of $logfile:"
+    fi
+    tail -n 20 -- "$logfile" 2>/dev/null | sed 's/^/  /'
+  } >&2
+  exit 1
 }

@@ -37,7 +37,9 @@ public final class InfermeshCli {
                 commandLine.getErr().println("error [" + mse.code() + "]: " + mse.getMessage());
                 return 1;
             }
-            if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+            if (e instanceof IllegalArgumentException
+                    || e instanceof java.io.IOException
+                    || e instanceof java.io.UncheckedIOException) {
                 commandLine.getErr().println("error: " + e.getMessage());
                 return 1;
             }

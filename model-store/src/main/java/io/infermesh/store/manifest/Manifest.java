@@ -14,7 +14,6 @@ import io.infermesh.store.cid.Cid;
 import io.infermesh.store.cid.Multihash;
 import io.infermesh.store.unixfs.ContentDigester;
 import io.infermesh.store.unixfs.ImportOptions;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -147,11 +146,7 @@ public record Manifest(
 
     /** CID, SHA-256 and size of the canonical JSON blob. */
     public ContentSummary summary() {
-        try {
-            return ContentDigester.digest(new ByteArrayInputStream(toCanonicalJson()), ImportOptions.defaults());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ContentDigester.digest(toCanonicalJson(), ImportOptions.defaults());
     }
 
     /** Parses a manifest in any JSON layout; fields are checked, unknown fields refused. */

@@ -47,6 +47,11 @@ public record ManifestSignature(byte[] bytes) {
 
     /** The address whose key produced this signature over {@code manifestCid}. */
     public EthAddress recover(Cid manifestCid) {
+        return recoverSigner(message(manifestCid));
+    }
+
+    /** The address whose key produced this EIP-191 signature over {@code message}. */
+    EthAddress recoverSigner(byte[] message) {
         byte v = bytes[64];
         if (v == 0 || v == 1) {
             v += 27;
@@ -57,7 +62,7 @@ public record ManifestSignature(byte[] bytes) {
         Sign.SignatureData data =
                 new Sign.SignatureData(v, Arrays.copyOfRange(bytes, 0, 32), Arrays.copyOfRange(bytes, 32, 64));
         try {
-            BigInteger publicKey = Sign.signedPrefixedMessageToKey(message(manifestCid), data);
+            BigInteger publicKey = Sign.signedPrefixedMessageToKey(message, data);
             return EthAddress.of("0x" + Keys.getAddress(publicKey));
         } catch (SignatureException | IllegalArgumentException e) {
             throw invalid("signature does not recover a public key: " + e.getMessage());

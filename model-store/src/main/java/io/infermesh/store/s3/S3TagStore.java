@@ -67,9 +67,10 @@ public final class S3TagStore implements TagStore {
 
     @Override
     public List<TagEntry> history(ModelRef ref) {
+        String prefix = prefix(ref);
         List<TagEntry> entries = new ArrayList<>();
-        for (String key : list(prefix(ref))) {
-            entries.add(parse(ref, key.substring(prefix(ref).length())));
+        for (String key : list(prefix)) {
+            entries.add(parse(ref, key.substring(prefix.length())));
         }
         entries.sort(Comparator.comparing(TagEntry::at));
         return entries;

@@ -21,12 +21,13 @@ import java.util.concurrent.Executors;
 /**
  * One streaming pass over a file yields its UnixFS CID, its SHA-256 and its size.
  *
- * <p>The caller's thread only moves bytes into 256 KiB chunk buffers. Each full chunk feeds two tasks on {@code
- * leafExecutor}: its leaf block hash, and the next step of the whole-file SHA-256 (steps run on a {@link SerialLane}, so the
- * digest sees chunks in order and never concurrently; the lane has its own pool so it never waits behind leaves). On two cores the two hash streams run side by side, so the pass costs
- * about one SHA-256 of wall time although every byte is hashed twice. Finished leaves are joined in file order and fed
- * to the {@link BalancedDagBuilder}. At most {@value #MAX_PENDING_CHUNKS} chunks are in flight, and their buffers are
- * recycled, so memory stays bounded whatever the file size. Each byte is read from the source once.
+ * <p>The caller's thread only cuts the bytes into 256 KiB chunks (copying them into recycled buffers, or slicing
+ * them in place with {@link #updateInPlace}). Each chunk feeds two tasks: its leaf hash on the leaf pool, and the
+ * next step of the whole-file SHA-256 on a {@link SerialLane}, which sees chunks in order and never concurrently and
+ * runs on a pool of its own so it never waits behind leaves. On two cores the two hash streams run side by side, so
+ * the pass costs about one SHA-256 of wall time although every byte is hashed twice. Finished leaves are joined in
+ * file order and fed to the {@link BalancedDagBuilder}. At most {@value #MAX_PENDING_CHUNKS} chunks are in flight,
+ * so memory stays bounded whatever the file size. Each byte is read from the source once.
  *
  * <p>Not thread-safe: one digester per stream, driven by one thread.
  */
@@ -60,7 +61,6 @@ public final class ContentDigester {
     private final BalancedDagBuilder builder;
     private final ArrayDeque<PendingChunk> pending = new ArrayDeque<>();
     private final ConcurrentLinkedQueue<byte[]> freeBuffers = new ConcurrentLinkedQueue<>();
-    private CompletableFuture<Void> lastFileStep = CompletableFuture.completedFuture(null);
     private byte[] chunk;
     private int chunkFill;
     private long totalBytes;
@@ -74,7 +74,7 @@ public final class ContentDigester {
         this.chunk = new byte[options.chunkBytes()];
     }
 
-    /** Hashes on the shared pools (one thread per core each). */
+    /** Hashes on the shared pools (leaves: cores - 1 threads; whole-file digests: one lane per digester). */
     public static ContentDigester create(ImportOptions options) {
         return new ContentDigester(options, SharedPools.LEAVES, SharedPools.FILE_DIGESTS);
     }
@@ -111,21 +111,10 @@ public final class ContentDigester {
         return digester.finish();
     }
 
+    /** Adds {@code data[offset, offset+length)}; the bytes are copied, so the caller may reuse its array at once. */
     public void update(byte[] data, int offset, int length) {
-        if (finished) {
-            throw new IllegalStateException("digester already finished");
-        }
-        totalBytes += length;
-        while (length > 0) {
-            int n = Math.min(length, chunk.length - chunkFill);
-            System.arraycopy(data, offset, chunk, chunkFill, n);
-            chunkFill += n;
-            offset += n;
-            length -= n;
-            if (chunkFill == chunk.length) {
-                submitChunk();
-            }
-        }
+        requireOpen();
+        copyIn(ByteBuffer.wrap(data, offset, length));
     }
 
     /**
@@ -133,29 +122,33 @@ public final class ContentDigester {
      * is copied. {@code data}'s content must not change until {@link #finish()} returns; its position is not moved.
      */
     public void updateInPlace(ByteBuffer data) {
-        if (finished) {
-            throw new IllegalStateException("digester already finished");
-        }
+        requireOpen();
         ByteBuffer rest = data.duplicate();
+        if (chunkFill > 0) {
+            int topUp = Math.min(rest.remaining(), chunk.length - chunkFill);
+            copyIn(rest.slice(rest.position(), topUp));
+            rest.position(rest.position() + topUp);
+        }
         int chunkBytes = options.chunkBytes();
-        while (rest.hasRemaining() && chunkFill > 0) {
-            int n = Math.min(rest.remaining(), chunk.length - chunkFill);
-            rest.get(chunk, chunkFill, n);
+        while (rest.remaining() >= chunkBytes) {
+            submitSlice(rest.slice(rest.position(), chunkBytes), null);
+            rest.position(rest.position() + chunkBytes);
+            totalBytes += chunkBytes;
+        }
+        copyIn(rest);
+    }
+
+    /** Copies all of {@code src} into chunk buffers, submitting each one that fills. */
+    private void copyIn(ByteBuffer src) {
+        while (src.hasRemaining()) {
+            int n = Math.min(src.remaining(), chunk.length - chunkFill);
+            src.get(chunk, chunkFill, n);
             chunkFill += n;
             totalBytes += n;
             if (chunkFill == chunk.length) {
                 submitChunk();
             }
         }
-        while (rest.remaining() >= chunkBytes) {
-            submitSlice(rest.slice(rest.position(), chunkBytes), null);
-            rest.position(rest.position() + chunkBytes);
-            totalBytes += chunkBytes;
-        }
-        int tail = rest.remaining();
-        rest.get(chunk, chunkFill, tail);
-        chunkFill += tail;
-        totalBytes += tail;
     }
 
     /**
@@ -163,9 +156,7 @@ public final class ContentDigester {
      * close {@code in}.
      */
     public void consume(InputStream in) throws IOException {
-        if (finished) {
-            throw new IllegalStateException("digester already finished");
-        }
+        requireOpen();
         int n;
         while ((n = in.read(chunk, chunkFill, chunk.length - chunkFill)) != -1) {
             totalBytes += n;
@@ -176,28 +167,27 @@ public final class ContentDigester {
         }
     }
 
-    /** Bytes seen so far. */
-    public long size() {
-        return totalBytes;
-    }
-
     /** Ends the stream and returns the summary. An empty stream yields the CID of one empty leaf, as IPFS does. */
     public ContentSummary finish() {
-        if (finished) {
-            throw new IllegalStateException("digester already finished");
-        }
+        requireOpen();
         finished = true;
         if (chunkFill > 0 || totalBytes == 0) {
             submitChunk();
         }
+        // Joining every chunk's file step in order leaves the whole-file digest complete.
         while (!pending.isEmpty()) {
             takeOldest();
         }
-        join(lastFileStep);
         chunk = null;
         freeBuffers.clear();
         DagLink root = builder.finish();
         return new ContentSummary(root.cid(), Multihash.sha256(fileDigest.digest()), totalBytes);
+    }
+
+    private void requireOpen() {
+        if (finished) {
+            throw new IllegalStateException("digester already finished");
+        }
     }
 
     private void submitChunk() {
@@ -210,7 +200,6 @@ public final class ContentDigester {
     /** Queues the two hash tasks of one chunk; {@code buffer}, if given, is recycled once both are done. */
     private void submitSlice(ByteBuffer slice, byte[] buffer) {
         CompletableFuture<Void> fileStep = fileDigestLane.submit(() -> fileDigest.update(slice.duplicate()));
-        lastFileStep = fileStep;
         CompletableFuture<DagLink> leaf =
                 CompletableFuture.supplyAsync(() -> UnixfsNodes.leaf(slice.duplicate(), options), leafExecutor);
         if (buffer != null) {

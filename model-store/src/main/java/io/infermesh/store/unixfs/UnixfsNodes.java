@@ -38,15 +38,14 @@ final class UnixfsNodes {
             Cid cid = Cid.v1(Codec.RAW, Multihash.sha256Of(chunk, 0, length));
             return new DagLink(cid, length, length);
         }
-        byte[] unixfs = new ProtoWriter(length + 16)
-                .varint(1, TYPE_FILE)
-                .bytes(2, chunk, 0, length)
-                .varint(3, length)
-                .toByteArray();
-        if (length == 0) {
-            // An empty file's node carries no Data bytes at all, only Type and filesize.
-            unixfs = new ProtoWriter(4).varint(1, TYPE_FILE).varint(3, 0).toByteArray();
-        }
+        // An empty file's node carries no Data bytes at all, only Type and filesize.
+        byte[] unixfs = length == 0
+                ? new ProtoWriter(4).varint(1, TYPE_FILE).varint(3, 0).toByteArray()
+                : new ProtoWriter(length + 16)
+                        .varint(1, TYPE_FILE)
+                        .bytes(2, chunk, 0, length)
+                        .varint(3, length)
+                        .toByteArray();
         byte[] node = new ProtoWriter(unixfs.length + 8).bytes(1, unixfs).toByteArray();
         return new DagLink(dagPbCid(node, options), node.length, length);
     }

@@ -16,6 +16,7 @@ import java.io.InputStream;
 public final class VerifyingInputStream extends FilterInputStream {
     private final Cid expected;
     private final ContentDigester digester;
+    private final byte[] single = new byte[1];
     private ContentSummary summary;
 
     public VerifyingInputStream(InputStream in, Cid expected) {
@@ -26,9 +27,11 @@ public final class VerifyingInputStream extends FilterInputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n == -1 ? -1 : one[0] & 0xFF;
+        int n;
+        do {
+            n = read(single, 0, 1);
+        } while (n == 0);
+        return n == -1 ? -1 : single[0] & 0xFF;
     }
 
     @Override

@@ -40,13 +40,17 @@ class ManifestSignatureTest {
     }
 
     @Test
-    void matchesTheSignatureAnyWalletProducesForThePersonalSignMessage() {
-        // EIP-191 vector: web3j's own personal_sign of the same text must give identical bytes.
-        Cid cid = Cid.parse("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
-        var expected = org.web3j.crypto.Sign.signPrefixedMessage(cid.toString().getBytes(), KEY);
-        byte[] ours = ManifestSignature.sign(cid, KEY).bytes();
-        assertEquals(new BigInteger(1, expected.getR()), new BigInteger(1, java.util.Arrays.copyOfRange(ours, 0, 32)));
-        assertEquals(expected.getV()[0], ours[64]);
+    void recoversThePublishedPersonalSignVectorOfWeb3js() {
+        // web3.js docs: accounts.sign('Some data', 0x4c0883a6...) by 0x2c7536E3605D9C16a7a3D7b1898e529396a65c23.
+        ManifestSignature published =
+                ManifestSignature.parse("0xb91467e570a6466aa9e9876cbcd013baba02900b8979d43fe208a4a4"
+                        + "f339f5fd6007e74cd82e037b800186422fc2da167c747ef045e5d18a5f5d4300f8e1a0291c");
+        assertEquals(
+                EthAddress.of("0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"),
+                published.recoverSigner("Some data".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals(
+                EthAddress.of("0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"),
+                EthAddress.of("0x" + Keys.getAddress(KEY)));
     }
 
     @Test

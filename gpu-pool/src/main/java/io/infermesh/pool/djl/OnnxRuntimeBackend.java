@@ -1,0 +1,64 @@
+package io.infermesh.pool.djl;
+
+import io.infermesh.pool.WorkerException;
+import io.infermesh.pool.spi.Backend;
+import io.infermesh.pool.spi.LoadedModel;
+import io.infermesh.pool.spi.ModelSource;
+import io.infermesh.store.manifest.Framework;
+import io.infermesh.store.manifest.Manifest;
+import io.infermesh.store.manifest.ManifestFile;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Serves an ONNX model's graph inputs and outputs as they are (task {@code raw-tensors} or any other task). */
+public final class OnnxRuntimeBackend implements Backend {
+    /** Load parameter naming the .onnx file when a manifest lists several. */
+    public static final String MODEL_FILE_PARAMETER = "model_file";
+
+    private final OrtRuntime runtime;
+
+    public OnnxRuntimeBackend(OrtRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public String name() {
+        return "onnxruntime";
+    }
+
+    @Override
+    public boolean supports(Manifest manifest) {
+        return manifest.framework() == Framework.ONNX;
+    }
+
+    /**
+     * Weights plus ONNX Runtime's working memory: about 1.5× the file bytes for the optimized graph and arenas, plus
+     * a fixed 32 MiB per session.
+     */
+    @Override
+    public long estimateMemoryBytes(Manifest manifest) {
+        return manifest.totalBytes() * 3 / 2 + (32L << 20);
+    }
+
+    @Override
+    public LoadedModel load(ModelSource source) {
+        Path file = source.directory().resolve(onnxFile(source));
+        return new OnnxModel(runtime, runtime.open(file), source.modelName(), estimateMemoryBytes(source.manifest()));
+    }
+
+    static String onnxFile(ModelSource source) {
+        String named = source.parameters().get(MODEL_FILE_PARAMETER);
+        List<String> onnx = source.manifest().files().stream()
+                .map(ManifestFile::path)
+                .filter(p -> named == null ? p.endsWith(".onnx") : p.equals(named))
+                .toList();
+        if (onnx.size() != 1) {
+            throw WorkerException.invalidArgument(
+                    named != null
+                            ? "the manifest has no file '" + named + "' (parameter " + MODEL_FILE_PARAMETER + ")"
+                            : "the manifest lists " + onnx.size() + " .onnx files " + onnx + "; name one with the load"
+                                    + " parameter " + MODEL_FILE_PARAMETER);
+        }
+        return onnx.getFirst();
+    }
+}

@@ -1,0 +1,179 @@
+package io.infermesh.pool.djl;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.infermesh.pool.DataType;
+import io.infermesh.pool.ModelSignature;
+import io.infermesh.pool.Tensor;
+import io.infermesh.pool.TensorInfo;
+import io.infermesh.pool.TensorShape;
+import io.infermesh.pool.WorkerException;
+import io.infermesh.pool.spi.LoadedModel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sentence embeddings from a BERT-style ONNX model: strings in, one unit-length FP32 vector per string out.
+ *
+ * <p>Pipeline per batch of n strings: tokenize each (the model's own HF {@code tokenizer.json}, truncated to
+ * {@code maxLength} tokens, no padding), pad every sequence to the longest L with id 0 and attention 0, run the model
+ * on {@code input_ids}, {@code attention_mask} and (if the graph has it) {@code token_type_ids}, all INT64 [n, L];
+ * then for each row mean-pool the token vectors where the attention mask is 1,
+ * {@code e = Σ_t m_t·h_t / Σ_t m_t}, and L2-normalize, {@code e / max(‖e‖₂, 1e-12)}. A model whose output is
+ * already pooled (rank 2) skips the pooling. Padding does not change a row's result beyond float rounding, which is
+ * what makes dynamic batching of strings of different lengths safe.
+ */
+final class TextEmbeddingModel implements LoadedModel {
+    static final String PLATFORM = "infermesh_text_embedding";
+
+    private final OnnxModel graph;
+    private final HuggingFaceTokenizer tokenizer;
+    private final ModelSignature signature;
+    private final String hiddenOutput;
+    private final boolean pooled;
+    private final boolean hasTokenTypes;
+    private final int dim;
+
+    TextEmbeddingModel(OnnxModel graph, HuggingFaceTokenizer tokenizer, String inputName, String outputName) {
+        this.graph = graph;
+        this.tokenizer = tokenizer;
+        ModelSignature raw = graph.signature();
+        for (String required : List.of("input_ids", "attention_mask")) {
+            if (raw.input(required).isEmpty()) {
+                throw WorkerException.invalidArgument(
+                        "a text-embedding model needs an ONNX input '" + required + "'; this one has " + raw.inputs());
+            }
+        }
+        this.hasTokenTypes = raw.input("token_type_ids").isPresent();
+        TensorInfo hidden = raw.outputs().getFirst();
+        int rank = hidden.shape().rank();
+        if (hidden.type() != DataType.FP32
+                || (rank != 2 && rank != 3)
+                || hidden.shape().dim(rank - 1) <= 0) {
+            throw WorkerException.invalidArgument("a text-embedding model's first output must be FP32 [batch, tokens,"
+                    + " dim] or [batch, dim] with a fixed dim; this one is " + hidden);
+        }
+        this.hiddenOutput = hidden.name();
+        this.pooled = rank == 2;
+        this.dim = Math.toIntExact(hidden.shape().dim(rank - 1));
+        this.signature = new ModelSignature(
+                PLATFORM,
+                List.of(new TensorInfo(inputName, DataType.BYTES, TensorShape.of(-1))),
+                List.of(new TensorInfo(outputName, DataType.FP32, TensorShape.of(-1, dim))));
+    }
+
+    @Override
+    public ModelSignature signature() {
+        return signature;
+    }
+
+    @Override
+    public List<Tensor> infer(List<Tensor> inputs) {
+        List<String> texts = inputs.getFirst().strings();
+        int n = texts.size();
+        String outputName = signature.outputs().getFirst().name();
+        if (n == 0) {
+            return List.of(Tensor.ofFloats(outputName, TensorShape.of(0, dim), new float[0]));
+        }
+        Encoding[] encodings = new Encoding[n];
+        int len = 0;
+        for (int i = 0; i < n; i++) {
+            encodings[i] = tokenizer.encode(texts.get(i));
+            len = Math.max(len, encodings[i].getIds().length);
+        }
+        long[] ids = new long[n * len];
+        long[] mask = new long[n * len];
+        long[] types = new long[n * len];
+        for (int i = 0; i < n; i++) {
+            long[] id = encodings[i].getIds();
+            System.arraycopy(id, 0, ids, i * len, id.length);
+            System.arraycopy(encodings[i].getAttentionMask(), 0, mask, i * len, id.length);
+            System.arraycopy(encodings[i].getTypeIds(), 0, types, i * len, id.length);
+        }
+        float[] embeddings = new float[n * dim];
+        try (NDManager scope = graph.manager().newSubManager()) {
+            Shape shape = new Shape(n, len);
+            NDList in = new NDList(
+                    named(scope.create(ids, shape), "input_ids"), named(scope.create(mask, shape), "attention_mask"));
+            if (hasTokenTypes) {
+                in.add(named(scope.create(types, shape), "token_type_ids"));
+            }
+            Map<String, NDArray> out = graph.run(scope, in);
+            FloatBuffer hidden = out.get(hiddenOutput)
+                    .toByteBuffer()
+                    .order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            if (pooled) {
+                hidden.get(embeddings);
+            } else {
+                meanPool(hidden, LongBuffer.wrap(mask), n, len, embeddings);
+            }
+        }
+        normalize(embeddings, n);
+        ByteBuffer bytes = ByteBuffer.allocate(embeddings.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(embeddings);
+        return List.of(new Tensor(outputName, DataType.FP32, TensorShape.of(n, dim), bytes));
+    }
+
+    private void meanPool(FloatBuffer hidden, LongBuffer mask, int n, int len, float[] out) {
+        for (int i = 0; i < n; i++) {
+            int count = 0;
+            int o = i * dim;
+            for (int t = 0; t < len; t++) {
+                if (mask.get(i * len + t) == 0) {
+                    continue;
+                }
+                count++;
+                int h = (i * len + t) * dim;
+                for (int d = 0; d < dim; d++) {
+                    out[o + d] += hidden.get(h + d);
+                }
+            }
+            float inv = 1f / Math.max(count, 1);
+            for (int d = 0; d < dim; d++) {
+                out[o + d] *= inv;
+            }
+        }
+    }
+
+    private void normalize(float[] e, int n) {
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            for (int d = 0; d < dim; d++) {
+                float v = e[i * dim + d];
+                sum += v * v;
+            }
+            float inv = (float) (1 / Math.max(Math.sqrt(sum), 1e-12));
+            for (int d = 0; d < dim; d++) {
+                e[i * dim + d] *= inv;
+            }
+        }
+    }
+
+    private static NDArray named(NDArray a, String name) {
+        a.setName(name);
+        return a;
+    }
+
+    @Override
+    public long memoryBytes() {
+        return graph.memoryBytes();
+    }
+
+    @Override
+    public void close() {
+        try {
+            tokenizer.close();
+        } finally {
+            graph.close();
+        }
+    }
+}

@@ -29,7 +29,7 @@ public final class OrtRuntime {
     }
 
     public String version() {
-        return engine.getVersion();
+        return env.getVersion();
     }
 
     OrtNDManager manager() {

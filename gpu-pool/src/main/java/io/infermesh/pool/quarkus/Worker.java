@@ -1,0 +1,198 @@
+package io.infermesh.pool.quarkus;
+
+import io.infermesh.pool.Ticker;
+import io.infermesh.pool.batch.BatchingOptions;
+import io.infermesh.pool.bench.CapabilityReport;
+import io.infermesh.pool.cache.BlobSource;
+import io.infermesh.pool.cache.HttpBlobSource;
+import io.infermesh.pool.cache.LoadSpec;
+import io.infermesh.pool.cache.ModelCache;
+import io.infermesh.pool.cache.ServedModel;
+import io.infermesh.pool.cache.StoreBlobSource;
+import io.infermesh.pool.djl.OnnxRuntimeBackend;
+import io.infermesh.pool.djl.OrtBenchmark;
+import io.infermesh.pool.djl.OrtRuntime;
+import io.infermesh.pool.djl.OrtSettings;
+import io.infermesh.pool.djl.TextEmbeddingBackend;
+import io.infermesh.pool.spi.Backend;
+import io.infermesh.pool.triton.TritonBackend;
+import io.infermesh.store.s3.S3BlobStore;
+import io.infermesh.store.s3.S3Config;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The worker process: builds the backends and the model cache from {@link WorkerConfig}, runs the start-up benchmark,
+ * and is what the gRPC service, health checks and metrics read. Ready once the benchmark has finished.
+ */
+@Singleton
+public class Worker {
+    private static final Logger LOG = Logger.getLogger(Worker.class);
+
+    @Inject
+    WorkerConfig config;
+
+    @Inject
+    ModelMetrics metrics;
+
+    @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
+    String version;
+
+    private ModelCache cache;
+    private OrtRuntime ort;
+    private Optional<BlobSource> store;
+    private HttpClient http;
+    private ExecutorService background;
+    private volatile CapabilityReport capability;
+    private volatile boolean ready;
+
+    void start(@Observes StartupEvent event) {
+        http = HttpBlobSource.defaultClient();
+        background = Executors.newVirtualThreadPerTaskExecutor();
+        store = config.store()
+                .s3Endpoint()
+                .map(endpoint -> new StoreBlobSource(
+                        S3BlobStore.connect(S3Config.of(
+                                endpoint,
+                                config.store().s3AccessKey().orElse(""),
+                                config.store().s3SecretKey().orElse(""),
+                                config.store().s3Bucket())),
+                        "model store at " + endpoint));
+        List<Backend> backends;
+        BatchingOptions batching = batching();
+        ort = new OrtRuntime(
+                new OrtSettings(config.onnx().intraOpThreads(), config.onnx().interOpThreads()));
+        switch (config.backend()) {
+            case "djl" -> backends = List.of(new TextEmbeddingBackend(ort), new OnnxRuntimeBackend(ort));
+            case "triton" -> {
+                String target = config.triton()
+                        .target()
+                        .orElseThrow(() -> new IllegalStateException(
+                                "infermesh.pool.backend=triton needs infermesh.pool.triton.target=host:port"));
+                backends = List.of(new TritonBackend(target, config.triton().loadTimeout()));
+            }
+            default ->
+                throw new IllegalStateException(
+                        "infermesh.pool.backend must be djl or triton, not '" + config.backend() + "'");
+        }
+        cache = new ModelCache(
+                config.cacheDir(),
+                backends,
+                config.memoryBudget().asLongValue(),
+                backend -> backend instanceof TritonBackend
+                        // The upstream batches; here each call is forwarded as it comes.
+                        ? new BatchingOptions(1, java.time.Duration.ZERO, batching.queueCapacity(), 64)
+                        : batching,
+                Ticker.SYSTEM,
+                Clock.systemUTC());
+        metrics.bindWorker(this);
+        LOG.infof(
+                "worker %s: backend %s, cache %s, memory budget %d MiB, batching %s",
+                version,
+                config.backend(),
+                config.cacheDir(),
+                config.memoryBudget().asLongValue() >> 20,
+                batching);
+        if (config.benchmark().enabled()) {
+            background.execute(this::benchmark);
+        } else {
+            ready = true;
+        }
+    }
+
+    private BatchingOptions batching() {
+        WorkerConfig.Batching b = config.batching();
+        BatchingOptions options =
+                new BatchingOptions(b.maxBatchSize(), b.maxQueueDelay(), b.queueCapacity(), b.instances());
+        return b.enabled() ? options : options.withoutBatching();
+    }
+
+    private void benchmark() {
+        try {
+            capability = OrtBenchmark.run(ort, config.benchmark().duration());
+            LOG.infof(
+                    "capability score %.1f GFLOP/s (%s, %d runs), %d cores, %d MiB memory, GPUs %s",
+                    capability.score(),
+                    capability.engine(),
+                    capability.runs(),
+                    capability.hardware().cpuCores(),
+                    capability.hardware().memoryBytes() >> 20,
+                    capability.hardware().gpus());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "start-up benchmark failed; the worker reports no capability score");
+        } finally {
+            ready = true;
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (cache != null) {
+            cache.close();
+        }
+        if (background != null) {
+            background.shutdownNow();
+        }
+    }
+
+    public CompletableFuture<ServedModel> load(LoadSpec spec) {
+        return cache.load(spec).thenApply(m -> {
+            metrics.bindModel(m.name());
+            LOG.infof(
+                    "loaded %s (manifest %s, backend %s) in %d ms",
+                    m.name(), m.manifestCid(), m.backend(), m.loadNanos() / 1_000_000);
+            return m;
+        });
+    }
+
+    public boolean unload(String name) {
+        boolean unloaded = cache.unload(name);
+        if (unloaded) {
+            LOG.infof("unloaded %s", name);
+        }
+        return unloaded;
+    }
+
+    public ModelCache cache() {
+        return cache;
+    }
+
+    public boolean ready() {
+        return ready;
+    }
+
+    public Optional<CapabilityReport> capability() {
+        return Optional.ofNullable(capability);
+    }
+
+    public String version() {
+        return version;
+    }
+
+    public long maxRequestBytes() {
+        return config.maxRequestBytes().asLongValue();
+    }
+
+    public Optional<BlobSource> configuredStore() {
+        return store;
+    }
+
+    public HttpClient http() {
+        return http;
+    }
+
+    public ExecutorService background() {
+        return background;
+    }
+}

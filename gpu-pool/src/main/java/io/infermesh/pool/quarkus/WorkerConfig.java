@@ -1,0 +1,98 @@
+package io.infermesh.pool.quarkus;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Worker settings, all under {@code infermesh.pool.*} (env: {@code INFERMESH_POOL_*}). Checked at start-up. */
+@ConfigMapping(prefix = "infermesh.pool")
+public interface WorkerConfig {
+    /** Where verified blobs and model folders are kept between loads. */
+    @WithDefault("${java.io.tmpdir}/infermesh-pool")
+    Path cacheDir();
+
+    /** Memory all loaded models may use together; idle models are evicted (LRU) to make room. */
+    @WithDefault("4G")
+    MemorySize memoryBudget();
+
+    /** Largest tensor payload one request may carry; larger ones are refused with INVALID_ARGUMENT. */
+    @WithDefault("64M")
+    MemorySize maxRequestBytes();
+
+    /** {@code djl}: run models in-process (ONNX Runtime); {@code triton}: forward to an upstream server. */
+    @WithDefault("djl")
+    String backend();
+
+    Batching batching();
+
+    Onnx onnx();
+
+    Triton triton();
+
+    Store store();
+
+    Benchmark benchmark();
+
+    /** Dynamic batching defaults for every model. */
+    interface Batching {
+        /** Off: every request runs alone (still queued, bounded, with deadlines). */
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("32")
+        int maxBatchSize();
+
+        @WithDefault("2ms")
+        Duration maxQueueDelay();
+
+        @WithDefault("256")
+        int queueCapacity();
+
+        /** Executions of one model that may run at once. */
+        @WithDefault("2")
+        int instances();
+    }
+
+    /** ONNX Runtime session threads (0 = ONNX Runtime's default). */
+    interface Onnx {
+        @WithDefault("1")
+        int intraOpThreads();
+
+        @WithDefault("1")
+        int interOpThreads();
+    }
+
+    /** The upstream server in {@code triton} mode. */
+    interface Triton {
+        /** host:port of the upstream's gRPC endpoint. */
+        Optional<String> target();
+
+        @WithDefault("30s")
+        Duration loadTimeout();
+    }
+
+    /** A model store this worker may read directly (an operator's own pool); third-party pools leave it unset. */
+    interface Store {
+        Optional<URI> s3Endpoint();
+
+        Optional<String> s3AccessKey();
+
+        Optional<String> s3SecretKey();
+
+        @WithDefault("infermesh")
+        String s3Bucket();
+    }
+
+    /** The start-up benchmark that yields the capability score. */
+    interface Benchmark {
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("1s")
+        Duration duration();
+    }
+}

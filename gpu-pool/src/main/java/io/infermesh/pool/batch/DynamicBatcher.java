@@ -73,6 +73,10 @@ public final class DynamicBatcher implements AutoCloseable {
         return options;
     }
 
+    public ModelStats stats() {
+        return stats;
+    }
+
     /** Requests waiting plus executions running; 0 means the model is idle. */
     public int load() {
         return queue.size() + running.get();

@@ -20,6 +20,7 @@ import io.infermesh.pool.batch.ModelStats;
 import io.infermesh.pool.bench.OnnxGraph;
 import io.infermesh.pool.spi.LoadedModel;
 import io.infermesh.pool.spi.ModelSource;
+import io.infermesh.pool.testing.TestGraphs;
 import io.infermesh.store.cid.Cid;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Framework;
@@ -44,7 +45,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class OnnxRuntimeBackendTest {
-    private static final float[] W = {1, 2, 3, 4, 5, 6}; // [3, 2]
     private static OrtRuntime runtime;
 
     @TempDir
@@ -53,19 +53,6 @@ class OnnxRuntimeBackendTest {
     @BeforeAll
     static void engine() {
         runtime = new OrtRuntime(new OrtSettings(1, 1));
-    }
-
-    /** y = x · W (FP32 [batch, 3] → [batch, 2]); ids_out = ids (INT64 [batch]). */
-    static byte[] affine() {
-        return new OnnxGraph("affine")
-                .input("x", OnnxGraph.FLOAT, "batch", 3)
-                .input("ids", OnnxGraph.INT64, "batch")
-                .initializer("W", new long[] {3, 2}, W)
-                .node("MatMul", List.of("x", "W"), List.of("y"))
-                .node("Identity", List.of("ids"), List.of("ids_out"))
-                .output("y", OnnxGraph.FLOAT, "batch", 2)
-                .output("ids_out", OnnxGraph.INT64, "batch")
-                .toBytes();
     }
 
     record Source(Path directory, Manifest manifest, Map<String, String> parameters) implements ModelSource {
@@ -102,7 +89,8 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void readsNamesTypesAndDynamicShapesFromTheGraph() throws IOException {
-        try (LoadedModel m = new OnnxRuntimeBackend(runtime).load(source(Map.of("model.onnx", affine()), Map.of()))) {
+        try (LoadedModel m =
+                new OnnxRuntimeBackend(runtime).load(source(Map.of("model.onnx", TestGraphs.affine()), Map.of()))) {
             ModelSignature s = m.signature();
             assertEquals("onnxruntime_onnx", s.platform());
             assertEquals(
@@ -121,7 +109,8 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void computesTheGraph() throws IOException {
-        try (LoadedModel m = new OnnxRuntimeBackend(runtime).load(source(Map.of("model.onnx", affine()), Map.of()))) {
+        try (LoadedModel m =
+                new OnnxRuntimeBackend(runtime).load(source(Map.of("model.onnx", TestGraphs.affine()), Map.of()))) {
             List<Tensor> out = m.infer(List.of(
                     Tensor.ofFloats("x", TensorShape.of(2, 3), new float[] {1, 0, 0, 1, 1, 1}),
                     Tensor.ofLongs("ids", TensorShape.of(2), new long[] {7, -9})));
@@ -133,7 +122,8 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void batchedResultsEqualUnbatchedOnes() throws Exception {
-        try (LoadedModel m = new OnnxRuntimeBackend(runtime).load(source(Map.of("model.onnx", affine()), Map.of()))) {
+        try (LoadedModel m =
+                new OnnxRuntimeBackend(runtime).load(source(Map.of("model.onnx", TestGraphs.affine()), Map.of()))) {
             List<InferRequest> requests = new ArrayList<>();
             for (int r = 0; r < 12; r++) {
                 int rows = r % 4 + 1;
@@ -187,10 +177,11 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void asksWhichFileToLoadWhenThereAreSeveral() throws IOException {
-        Source s = source(Map.of("a.onnx", affine(), "b.onnx", affine()), Map.of());
+        Source s = source(Map.of("a.onnx", TestGraphs.affine(), "b.onnx", TestGraphs.affine()), Map.of());
         WorkerException e = assertThrows(WorkerException.class, () -> new OnnxRuntimeBackend(runtime).load(s));
         assertTrue(e.getMessage().contains("model_file"), e.getMessage());
-        Source named = source(Map.of("a.onnx", affine(), "b.onnx", affine()), Map.of("model_file", "b.onnx"));
+        Source named = source(
+                Map.of("a.onnx", TestGraphs.affine(), "b.onnx", TestGraphs.affine()), Map.of("model_file", "b.onnx"));
         try (LoadedModel m = new OnnxRuntimeBackend(runtime).load(named)) {
             assertEquals(2, m.signature().inputs().size());
         }

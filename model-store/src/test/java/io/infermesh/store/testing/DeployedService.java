@@ -33,11 +33,18 @@ public final class DeployedService implements AutoCloseable {
     }
 
     public static DeployedService start(String scriptName, Path workdir) throws IOException, InterruptedException {
+        return start(scriptName, workdir, Map.of());
+    }
+
+    /** Starts with extra environment variables (the scripts' documented settings). */
+    public static DeployedService start(String scriptName, Path workdir, Map<String, String> env)
+            throws IOException, InterruptedException {
         Path script = deployDir().resolve(scriptName);
         Files.createDirectories(workdir);
-        Process process = new ProcessBuilder("bash", script.toString(), "start", workdir.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), "start", workdir.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().putAll(env);
+        Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(180, TimeUnit.SECONDS) || process.exitValue() != 0) {
             process.destroyForcibly();

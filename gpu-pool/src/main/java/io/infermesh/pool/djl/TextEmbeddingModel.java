@@ -33,6 +33,8 @@ import java.util.Map;
  */
 final class TextEmbeddingModel implements LoadedModel {
     static final String PLATFORM = "infermesh_text_embedding";
+    /** Most sequences one engine run takes; bigger batches are split into groups. */
+    static final int MAX_GROUP = 32;
 
     private final OnnxModel graph;
     private final HuggingFaceTokenizer tokenizer;
@@ -84,21 +86,47 @@ final class TextEmbeddingModel implements LoadedModel {
             return List.of(Tensor.ofFloats(outputName, TensorShape.of(0, dim), new float[0]));
         }
         Encoding[] encodings = new Encoding[n];
-        int len = 0;
+        Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
             encodings[i] = tokenizer.encode(texts.get(i));
-            len = Math.max(len, encodings[i].getIds().length);
+            order[i] = i;
         }
+        // Shortest first, then run groups of similar length: padding costs compute for nothing.
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> encodings[i].getIds().length));
+        float[] embeddings = new float[n * dim];
+        int from = 0;
+        while (from < n) {
+            int shortest = encodings[order[from]].getIds().length;
+            int to = from + 1;
+            while (to < n
+                    && to - from < MAX_GROUP
+                    && encodings[order[to]].getIds().length <= shortest + shortest / 8 + 1) {
+                to++;
+            }
+            embedGroup(encodings, order, from, to, embeddings);
+            from = to;
+        }
+        normalize(embeddings, n);
+        ByteBuffer bytes = ByteBuffer.allocate(embeddings.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(embeddings);
+        return List.of(new Tensor(outputName, DataType.FP32, TensorShape.of(n, dim), bytes));
+    }
+
+    /** Runs rows {@code order[from..to)} as one padded batch and writes their pooled vectors into {@code out}. */
+    private void embedGroup(Encoding[] encodings, Integer[] order, int from, int to, float[] out) {
+        int n = to - from;
+        int len = encodings[order[to - 1]].getIds().length;
         long[] ids = new long[n * len];
         long[] mask = new long[n * len];
         long[] types = new long[n * len];
-        for (int i = 0; i < n; i++) {
-            long[] id = encodings[i].getIds();
-            System.arraycopy(id, 0, ids, i * len, id.length);
-            System.arraycopy(encodings[i].getAttentionMask(), 0, mask, i * len, id.length);
-            System.arraycopy(encodings[i].getTypeIds(), 0, types, i * len, id.length);
+        for (int r = 0; r < n; r++) {
+            Encoding e = encodings[order[from + r]];
+            int l = e.getIds().length;
+            System.arraycopy(e.getIds(), 0, ids, r * len, l);
+            System.arraycopy(e.getAttentionMask(), 0, mask, r * len, l);
+            System.arraycopy(e.getTypeIds(), 0, types, r * len, l);
         }
-        float[] embeddings = new float[n * dim];
+        float[] group = new float[n * dim];
         try (NDManager scope = graph.manager().newSubManager()) {
             Shape shape = new Shape(n, len);
             NDList in = new NDList(
@@ -106,21 +134,20 @@ final class TextEmbeddingModel implements LoadedModel {
             if (hasTokenTypes) {
                 in.add(named(scope.create(types, shape), "token_type_ids"));
             }
-            Map<String, NDArray> out = graph.run(scope, in);
-            FloatBuffer hidden = out.get(hiddenOutput)
+            Map<String, NDArray> result = graph.run(scope, in);
+            FloatBuffer hidden = result.get(hiddenOutput)
                     .toByteBuffer()
                     .order(ByteOrder.nativeOrder())
                     .asFloatBuffer();
             if (pooled) {
-                hidden.get(embeddings);
+                hidden.get(group);
             } else {
-                meanPool(hidden, LongBuffer.wrap(mask), n, len, embeddings);
+                meanPool(hidden, LongBuffer.wrap(mask), n, len, group);
             }
         }
-        normalize(embeddings, n);
-        ByteBuffer bytes = ByteBuffer.allocate(embeddings.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(embeddings);
-        return List.of(new Tensor(outputName, DataType.FP32, TensorShape.of(n, dim), bytes));
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(group, r * dim, out, order[from + r] * dim, dim);
+        }
     }
 
     private void meanPool(FloatBuffer hidden, LongBuffer mask, int n, int len, float[] out) {

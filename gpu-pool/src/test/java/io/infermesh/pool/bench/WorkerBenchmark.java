@@ -1,0 +1,343 @@
+package io.infermesh.pool.bench;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.infermesh.openapi.inference.GRPCInferenceServiceGrpc;
+import io.infermesh.openapi.inference.ModelInferRequest;
+import io.infermesh.openapi.inference.RepositoryModelUnloadRequest;
+import io.infermesh.pool.testing.MiniLm;
+import io.infermesh.pool.testing.PublishedModel;
+import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.manifest.ModelPacker;
+import io.infermesh.store.s3.S3BlobStore;
+import io.infermesh.store.s3.S3Config;
+import io.infermesh.store.testing.DeployedService;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Worker throughput and latency for the real all-MiniLM-L6-v2 text-embedding task over gRPC, against raw ONNX Runtime
+ * in this JVM on the same cores and the same run (not a test: nothing is asserted).
+ *
+ * <ol>
+ *   <li>Baseline: ONNX Runtime {@code session.run} on pre-tokenized, padded batches (no tokenizer, no pooling, no
+ *       network: the worker does all three on top), for several batch sizes, caller threads and intra-op threads, with
+ *       batches in arrival order or of length-sorted sentences; the best configuration is the baseline.
+ *   <li>Cold load: {@code RepositoryModelLoad} by manifest CID into a fresh worker (download of the 90 MB model from
+ *       S3Proxy over presigned URLs, CID verification of every byte, ONNX Runtime session), then again with the
+ *       blobs already on the worker's disk.
+ *   <li>Closed-loop clients at concurrency 1, 8 and 32, one sentence per request, with dynamic batching on and off
+ *       (two worker processes, one after the other): sentences/s, p50 and p99 latency.
+ * </ol>
+ *
+ * Run: {@code deploy/bench.sh gpu-pool}. Seconds per point: {@code -Dbench.seconds} (default 5). Results go to stdout
+ * and {@code target/benchmarks/gpu-pool.md}.
+ */
+public class WorkerBenchmark {
+    private static final String MODEL = "demo/all-minilm-l6-v2:latest";
+    private static final EthAddress OWNER = EthAddress.of("0x2c7536E3605D9C16a7a3D7b1898e529396a65c23");
+
+    @TempDir
+    Path tmp;
+
+    private final List<String> report = new ArrayList<>();
+
+    @Test
+    void minilmThroughputLatencyAndColdLoad() throws Exception {
+        int seconds = Integer.getInteger("bench.seconds", 5);
+        List<String> corpus = corpus(512);
+        line("# gpu-pool benchmark");
+        line("");
+        line("- JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", cores: "
+                + Runtime.getRuntime().availableProcessors());
+        line("- corpus: " + corpus.size() + " generated English sentences of 4 to 28 words, one per request");
+        Path folder = MiniLm.writeModelFolder(tmp.resolve("minilm"));
+        double best = rawBaseline(folder, corpus, seconds);
+        try (DeployedService s3 = DeployedService.start("s3.sh", tmp.resolve("s3"))) {
+            S3BlobStore store = S3BlobStore.connect(S3Config.of(
+                    URI.create(s3.value("S3_ENDPOINT")),
+                    s3.value("S3_ACCESS_KEY"),
+                    s3.value("S3_SECRET_KEY"),
+                    "infermesh"));
+            PublishedModel minilm =
+                    PublishedModel.publish(store, folder, ModelPacker.pack(folder, ModelPacker.Options.ownedBy(OWNER)));
+            line("");
+            line("## Worker over gRPC (client threads in the same machine)");
+            line("");
+            line("| batching | concurrency | sentences/s | ratio to best raw ORT | p50 ms | p99 ms | requests |");
+            line("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            List<String> loads = new ArrayList<>();
+            for (boolean batching : new boolean[] {true, false}) {
+                try (DeployedService worker = DeployedService.start(
+                        "worker.sh",
+                        tmp.resolve(batching ? "worker-batching" : "worker-single"),
+                        Map.of(
+                                "INFERMESH_POOL_BATCHING_ENABLED",
+                                Boolean.toString(batching),
+                                "WORKER_JAVA_OPTS",
+                                "-Xmx1g"))) {
+                    ManagedChannel channel = ManagedChannelBuilder.forTarget(worker.value("WORKER_GRPC"))
+                            .usePlaintext()
+                            .build();
+                    try {
+                        var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+                        long t0 = System.nanoTime();
+                        stub.withDeadlineAfter(2, TimeUnit.MINUTES)
+                                .repositoryModelLoad(PublishedModel.loadRequest(MODEL, minilm.presignedParameters()));
+                        long cold = System.nanoTime() - t0;
+                        stub.repositoryModelUnload(RepositoryModelUnloadRequest.newBuilder()
+                                .setModelName(MODEL)
+                                .build());
+                        t0 = System.nanoTime();
+                        stub.withDeadlineAfter(2, TimeUnit.MINUTES)
+                                .repositoryModelLoad(PublishedModel.loadRequest(MODEL, minilm.presignedParameters()));
+                        long warm = System.nanoTime() - t0;
+                        loads.add(String.format(
+                                "| worker %s | %.0f ms | %.0f ms |", batching ? "1" : "2", cold / 1e6, warm / 1e6));
+                        for (int concurrency : new int[] {1, 8, 32}) {
+                            Point p = drive(channel, corpus, concurrency, seconds);
+                            line(String.format(
+                                    "| %s | %d | %.0f | **%.2f** | %.1f | %.1f | %d |",
+                                    batching ? "on" : "off",
+                                    concurrency,
+                                    p.perSecond,
+                                    p.perSecond / best,
+                                    p.p50Millis,
+                                    p.p99Millis,
+                                    p.requests));
+                        }
+                    } finally {
+                        channel.shutdownNow();
+                    }
+                }
+            }
+            line("");
+            line("## Load by manifest CID (90 MB model, presigned URLs to S3Proxy on loopback)");
+            line("");
+            line("| worker | cold (download + verify + session) | again (blobs on disk) |");
+            line("| --- | ---: | ---: |");
+            loads.forEach(this::line);
+        }
+        Path out = Path.of("target", "benchmarks", "gpu-pool.md");
+        Files.createDirectories(out.getParent());
+        Files.write(out, report);
+    }
+
+    private double rawBaseline(Path folder, List<String> corpus, int seconds) throws Exception {
+        line("");
+        line("## Raw ONNX Runtime in this JVM (baseline: pre-tokenized, padded; no tokenizer, pooling or network)");
+        line("");
+        line("| batch | batches formed | caller threads | intra-op threads | sentences/s |");
+        line("| ---: | --- | ---: | ---: | ---: |");
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        List<Encoding> encodings = new ArrayList<>();
+        try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
+                folder.resolve("tokenizer.json"),
+                Map.of("padding", "false", "truncation", "true", "maxLength", "128"))) {
+            for (String s : corpus) {
+                encodings.add(tokenizer.encode(s));
+            }
+        }
+        double best = 0;
+        List<Encoding> byLength = new ArrayList<>(encodings);
+        byLength.sort(java.util.Comparator.comparingInt(e -> e.getIds().length));
+        // {batch, caller threads, intra-op threads, 1 = batches of length-sorted sentences}
+        int[][] configs = {
+            {1, 1, 2, 0}, {1, 2, 1, 0}, {8, 2, 1, 0}, {32, 2, 1, 0}, {8, 2, 1, 1}, {32, 1, 2, 1}, {32, 2, 1, 1}
+        };
+        for (int[] c : configs) {
+            int batch = c[0];
+            int threads = c[1];
+            int intra = c[2];
+            boolean sorted = c[3] == 1;
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setIntraOpNumThreads(intra);
+                options.setInterOpNumThreads(1);
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                try (OrtSession session =
+                        env.createSession(folder.resolve("model.onnx").toString(), options)) {
+                    List<Map<String, OnnxTensor>> batches = batches(env, sorted ? byLength : encodings, batch);
+                    AtomicBoolean stop = new AtomicBoolean();
+                    long[] counts = new long[threads];
+                    Runnable warm = () -> runBatches(session, batches, 0, System.nanoTime() + 1_000_000_000L);
+                    warm.run();
+                    List<Thread> workers = new ArrayList<>();
+                    long end = System.nanoTime() + seconds * 1_000_000_000L;
+                    long start = System.nanoTime();
+                    for (int t = 0; t < threads; t++) {
+                        int id = t;
+                        workers.add(Thread.ofPlatform()
+                                .start(() -> counts[id] = runBatches(session, batches, id, end) * batch));
+                    }
+                    for (Thread w : workers) {
+                        w.join();
+                    }
+                    stop.set(true);
+                    double rate = Arrays.stream(counts).sum() / ((System.nanoTime() - start) / 1e9);
+                    best = Math.max(best, rate);
+                    line(String.format(
+                            "| %d | %s | %d | %d | %.0f |",
+                            batch, batch == 1 ? "-" : sorted ? "by length" : "arrival order", threads, intra, rate));
+                    for (Map<String, OnnxTensor> b : batches) {
+                        b.values().forEach(OnnxTensor::close);
+                    }
+                }
+            }
+        }
+        line("");
+        line(String.format("Best raw configuration: **%.0f sentences/s** (the baseline below).", best));
+        return best;
+    }
+
+    private static long runBatches(OrtSession session, List<Map<String, OnnxTensor>> batches, int offset, long end) {
+        long runs = 0;
+        int i = offset;
+        try {
+            do {
+                try (OrtSession.Result r = session.run(batches.get(i++ % batches.size()))) {
+                    runs++;
+                }
+            } while (System.nanoTime() < end);
+        } catch (ai.onnxruntime.OrtException e) {
+            throw new IllegalStateException(e);
+        }
+        return runs;
+    }
+
+    private static List<Map<String, OnnxTensor>> batches(OrtEnvironment env, List<Encoding> encodings, int batch)
+            throws ai.onnxruntime.OrtException {
+        List<Map<String, OnnxTensor>> out = new ArrayList<>();
+        for (int from = 0; from + batch <= encodings.size(); from += batch) {
+            List<Encoding> part = encodings.subList(from, from + batch);
+            int len = part.stream().mapToInt(e -> e.getIds().length).max().orElseThrow();
+            long[] ids = new long[batch * len];
+            long[] mask = new long[batch * len];
+            long[] types = new long[batch * len];
+            for (int i = 0; i < batch; i++) {
+                Encoding e = part.get(i);
+                System.arraycopy(e.getIds(), 0, ids, i * len, e.getIds().length);
+                System.arraycopy(e.getAttentionMask(), 0, mask, i * len, e.getIds().length);
+                System.arraycopy(e.getTypeIds(), 0, types, i * len, e.getIds().length);
+            }
+            long[] shape = {batch, len};
+            out.add(Map.of(
+                    "input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape),
+                    "attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape),
+                    "token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape)));
+        }
+        return out;
+    }
+
+    private record Point(double perSecond, double p50Millis, double p99Millis, long requests) {}
+
+    private static Point drive(ManagedChannel channel, List<String> corpus, int concurrency, int seconds)
+            throws InterruptedException {
+        List<ModelInferRequest> requests =
+                corpus.stream().map(WorkerBenchmark::request).toList();
+        var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+        runClients(stub, requests, concurrency, 1, new ArrayList<>());
+        List<long[]> perThread = new ArrayList<>();
+        long start = System.nanoTime();
+        runClients(stub, requests, concurrency, seconds, perThread);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long[] all = perThread.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        return new Point(
+                all.length / elapsed,
+                all[(int) (all.length * 0.50)] / 1e6,
+                all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6,
+                all.length);
+    }
+
+    private static void runClients(
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub,
+            List<ModelInferRequest> requests,
+            int concurrency,
+            int seconds,
+            List<long[]> latencies)
+            throws InterruptedException {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        List<Thread> threads = new ArrayList<>();
+        List<long[]> results = new ArrayList<>();
+        for (int t = 0; t < concurrency; t++) {
+            int id = t;
+            long[][] slot = new long[1][];
+            results.add(null);
+            threads.add(Thread.ofPlatform().start(() -> {
+                long[] lat = new long[1 << 16];
+                int n = 0;
+                int i = id * 7;
+                while (System.nanoTime() < end && n < lat.length) {
+                    long t0 = System.nanoTime();
+                    stub.modelInfer(requests.get(i++ % requests.size()));
+                    lat[n++] = System.nanoTime() - t0;
+                }
+                slot[0] = Arrays.copyOf(lat, n);
+                synchronized (results) {
+                    results.set(id, slot[0]);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        latencies.addAll(results);
+    }
+
+    private static ModelInferRequest request(String text) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer raw = ByteBuffer.allocate(4 + b.length).order(ByteOrder.LITTLE_ENDIAN);
+        raw.putInt(b.length).put(b);
+        return ModelInferRequest.newBuilder()
+                .setModelName(MODEL)
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("text")
+                        .setDatatype("BYTES")
+                        .addShape(1))
+                .addRawInputContents(ByteString.copyFrom(raw.flip()))
+                .build();
+    }
+
+    /** Deterministic sentences of 4 to 28 words from a small vocabulary. */
+    public static List<String> corpus(int n) {
+        String[] words = ("the a model worker request latency batch of in on with for quickly slowly returns "
+                        + "embedding sentence guitar music river mountain city night data store chain token price "
+                        + "user pays each call routes to warm GPU pool and verifies every byte")
+                .split(" ");
+        List<String> out = new ArrayList<>();
+        long seed = 12345;
+        for (int i = 0; i < n; i++) {
+            int len = 4 + i * 7 % 25;
+            StringBuilder s = new StringBuilder();
+            for (int w = 0; w < len; w++) {
+                seed = seed * 6364136223846793005L + 1442695040888963407L;
+                s.append(w == 0 ? "" : " ").append(words[(int) ((seed >>> 33) % words.length)]);
+            }
+            out.add(s.append('.').toString());
+        }
+        return out;
+    }
+
+    private void line(String s) {
+        System.out.println(s);
+        report.add(s);
+    }
+}

@@ -21,6 +21,7 @@ public class ModelMetrics {
     MeterRegistry registry;
 
     private final Set<String> bound = ConcurrentHashMap.newKeySet();
+    private volatile Worker worker;
 
     void bindWorker(Worker worker) {
         Gauge.builder("infermesh_pool_memory_budget_bytes", worker, w -> w.cache()
@@ -40,8 +41,6 @@ public class ModelMetrics {
                 .register(registry);
         this.worker = worker;
     }
-
-    private Worker worker;
 
     void bindModel(String model) {
         if (!bound.add(model)) {

@@ -35,7 +35,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The worker process: builds the backends and the model cache from {@link WorkerConfig}, runs the start-up benchmark,
- * and is what the gRPC service, health checks and metrics read. Ready once the benchmark has finished.
+ * loads the models to preload, and is what the gRPC service, health checks and metrics read. Ready once both are
+ * done.
  */
 @Singleton
 public class Worker {
@@ -57,6 +58,7 @@ public class Worker {
     private ExecutorService background;
     private volatile CapabilityReport capability;
     private volatile boolean ready;
+    private volatile String preloadFailure;
 
     void start(@Observes StartupEvent event) {
         http = HttpBlobSource.defaultClient();
@@ -105,11 +107,47 @@ public class Worker {
                 config.cacheDir(),
                 config.memoryBudget().asLongValue() >> 20,
                 batching);
-        if (config.benchmark().enabled()) {
-            background.execute(this::benchmark);
-        } else {
+        List<LoadSpec> preloads = preloads();
+        background.execute(() -> {
+            if (config.benchmark().enabled()) {
+                benchmark();
+            }
+            for (LoadSpec spec : preloads) {
+                try {
+                    load(spec).join();
+                } catch (RuntimeException e) {
+                    preloadFailure = "preloading " + spec.modelName() + " failed: "
+                            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+                    LOG.error(preloadFailure);
+                    return;
+                }
+            }
             ready = true;
+        });
+    }
+
+    private List<LoadSpec> preloads() {
+        List<String> entries = config.preload().orElse(List.of());
+        if (entries.isEmpty()) {
+            return List.of();
         }
+        BlobSource source = store.orElseThrow(() -> new IllegalStateException(
+                "infermesh.pool.preload needs a store: set infermesh.pool.store.s3-endpoint (and its keys)"));
+        return entries.stream()
+                .map(entry -> {
+                    int eq = entry.lastIndexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalStateException(
+                                "infermesh.pool.preload entry '" + entry + "' must be name=manifestCid");
+                    }
+                    return new LoadSpec(
+                            entry.substring(0, eq).strip(),
+                            io.infermesh.store.cid.Cid.parse(
+                                    entry.substring(eq + 1).strip()),
+                            source,
+                            java.util.Map.of());
+                })
+                .toList();
     }
 
     private BatchingOptions batching() {
@@ -132,8 +170,6 @@ public class Worker {
                     capability.hardware().gpus());
         } catch (RuntimeException e) {
             LOG.errorf(e, "start-up benchmark failed; the worker reports no capability score");
-        } finally {
-            ready = true;
         }
     }
 
@@ -168,8 +204,14 @@ public class Worker {
         return cache;
     }
 
+    /** True once the start-up benchmark ran and every preloaded model is loaded. */
     public boolean ready() {
         return ready;
+    }
+
+    /** Why a preload failed, if one did (the worker then never becomes ready). */
+    public Optional<String> preloadFailure() {
+        return Optional.ofNullable(preloadFailure);
     }
 
     public Optional<CapabilityReport> capability() {

@@ -6,6 +6,7 @@ import io.smallrye.config.WithDefault;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Worker settings, all under {@code infermesh.pool.*} (env: {@code INFERMESH_POOL_*}). Checked at start-up. */
@@ -26,6 +27,12 @@ public interface WorkerConfig {
     /** {@code djl}: run models in-process (ONNX Runtime); {@code triton}: forward to an upstream server. */
     @WithDefault("djl")
     String backend();
+
+    /**
+     * Models to load at start-up from the configured store, as {@code name=manifestCid} entries (comma-separated in
+     * one property). The worker reports ready only once they are all loaded.
+     */
+    Optional<List<String>> preload();
 
     Batching batching();
 

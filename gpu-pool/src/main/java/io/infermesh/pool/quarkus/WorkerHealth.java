@@ -9,7 +9,7 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * {@code /q/health/ready}: up once the start-up benchmark finished; its data carries the capability score, the
+ * {@code /q/health/ready}: up once the start-up benchmark finished and preloaded models are loaded; its data carries the capability score, the
  * hardware facts and the memory budget, which is what a pool's registration reports to the gateway.
  */
 @Readiness
@@ -27,6 +27,7 @@ public class WorkerHealth implements HealthCheck {
                     .withData("memoryBudgetBytes", worker.cache().budgetBytes())
                     .withData("memoryReservedBytes", worker.cache().reservedBytes());
         }
+        worker.preloadFailure().ifPresent(reason -> b.withData("preloadFailure", reason));
         worker.capability().ifPresent(c -> {
             HardwareFacts h = c.hardware();
             b.withData("capabilityScore", Double.toString(c.score()))

@@ -116,16 +116,9 @@ cmd_start() {
   echo "PID=$pid"
 }
 
-cmd_stop() {
-  local workdir=$1
-  [[ -d $workdir ]] || return 0
-  workdir=$(cd -- "$workdir" && pwd -P)
-  stop_pidfile "$workdir/pid" "$workdir"
-}
-
 case ${1:-} in
   install) [[ $# -eq 1 ]] || usage; cmd_install ;;
   start) [[ $# -eq 2 ]] || usage; cmd_start "$2" ;;
-  stop) [[ $# -eq 2 ]] || usage; cmd_stop "$2" ;;
+  stop) [[ $# -eq 2 ]] || usage; stop_workdir "$2" ;;
   *) usage ;;
 esac

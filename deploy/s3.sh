@@ -109,16 +109,9 @@ PROPS
   echo "PID=$pid"
 }
 
-cmd_stop() {
-  local workdir=$1
-  [[ -d $workdir ]] || return 0
-  workdir=$(cd -- "$workdir" && pwd -P)
-  stop_pidfile "$workdir/pid" "$workdir"
-}
-
 [[ $# -eq 2 ]] || usage
 case $1 in
   start) cmd_start "$2" ;;
-  stop) cmd_stop "$2" ;;
+  stop) stop_workdir "$2" ;;
   *) usage ;;
 esac

@@ -55,38 +55,17 @@ cmd_start() {
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$http_port" \
     -Dquarkus.grpc.server.host=127.0.0.1 -Dquarkus.grpc.server.port="$grpc_port" \
     -jar "$jar")
-  await_start worker "http://127.0.0.1:$http_port/q/health/live" "$timeout" "$pidfile" "$logfile"
-
-  # Ready = the start-up benchmark has finished (about a second).
-  local deadline=$((SECONDS + timeout)) code
-  while :; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 2 \
-      "http://127.0.0.1:$http_port/q/health/ready" 2>/dev/null) || true
-    [[ $code == 200 ]] && break
-    if ! is_alive "$pid" || ((SECONDS >= deadline)); then
-      stop_pidfile "$pidfile"
-      echo "$(basename -- "$0"): worker did not become ready; last lines of $logfile:" >&2
-      tail -n 20 -- "$logfile" | sed 's/^/  /' >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
+  # Ready (200) = the start-up benchmark ran and preloaded models are loaded.
+  await_start worker "http://127.0.0.1:$http_port/q/health/ready" "$timeout" "$pidfile" "$logfile" GET 200
 
   echo "WORKER_GRPC=127.0.0.1:$grpc_port"
   echo "WORKER_HTTP=http://127.0.0.1:$http_port"
   echo "PID=$pid"
 }
 
-cmd_stop() {
-  local workdir=$1
-  [[ -d $workdir ]] || return 0
-  workdir=$(cd -- "$workdir" && pwd -P)
-  stop_pidfile "$workdir/pid" "$workdir"
-}
-
 [[ $# -eq 2 ]] || usage
 case $1 in
   start) cmd_start "$2" ;;
-  stop) cmd_stop "$2" ;;
+  stop) stop_workdir "$2" ;;
   *) usage ;;
 esac

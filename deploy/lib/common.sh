@@ -3,9 +3,10 @@
 #
 #   free_port                 print a TCP port on 127.0.0.1 that the kernel says is free
 #   port_free PORT            0 if PORT can be bound on 127.0.0.1 right now
-#   wait_http URL TIMEOUT_S [PID] [METHOD]
-#                             poll URL until it answers with any HTTP status (0) or TIMEOUT_S
-#                             passes (1); gives up at once (2) if PID, when given, has died
+#   wait_http URL TIMEOUT_S [PID] [METHOD] [STATUS]
+#                             poll URL until it answers with any HTTP status, or STATUS when given
+#                             (0), or TIMEOUT_S passes (1); gives up at once (2) if PID, when given,
+#                             has died
 #   is_alive PID              0 if PID exists and is not a zombie
 #   running_pid PIDFILE DIR   print the PID in PIDFILE if that process is alive and runs in DIR
 #                             (its cwd; guards against a stale pid file naming a reused PID)
@@ -15,9 +16,10 @@
 #   stop_pidfile PIDFILE [DIR]
 #                             TERM the process in PIDFILE, its descendants and its session, wait up
 #                             to ~10 s, then KILL; remove PIDFILE; idempotent
-#   await_start NAME URL TIMEOUT_S PIDFILE LOG [METHOD]
-#                             wait until URL answers; on failure stop what PIDFILE names, print why
+#   await_start NAME URL TIMEOUT_S PIDFILE LOG [METHOD] [STATUS]
+#                             wait until URL answers (with STATUS, when given); on failure stop what PIDFILE names, print why
 #                             (exited vs. timed out) with the end of LOG, and exit 1
+#   stop_workdir WORKDIR      stop the service a start command recorded in WORKDIR/pid (idempotent)
 #   java_home                 print a JDK home of version 21+ (Temurin 25 preferred)
 #   die MSG... / log MSG...   message on stderr (die exits 1)
 
@@ -69,7 +71,7 @@ is_alive() {
 }
 
 wait_http() {
-  local url=$1 timeout=$2 pid=${3:-} method=${4:-GET}
+  local url=$1 timeout=$2 pid=${3:-} method=${4:-GET} expect=${5:-}
   local deadline=$((SECONDS + timeout)) code
   while :; do
     if [[ -n $pid ]] && ! is_alive "$pid"; then
@@ -78,7 +80,7 @@ wait_http() {
     # Any HTTP status (even 4xx/5xx) means the server is listening and answering.
     code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' -X "$method" \
       --connect-timeout 1 --max-time 2 "$url" 2>/dev/null) || true
-    if [[ -n $code && $code != 000 ]]; then
+    if [[ -n $code && $code != 000 && ( -z $expect || $code == "$expect" ) ]]; then
       return 0
     fi
     ((SECONDS < deadline)) || return 1
@@ -197,9 +199,9 @@ java_home() {
 }
 
 await_start() {
-  local name=$1 url=$2 timeout=$3 pidfile=$4 logfile=$5 method=${6:-GET} rc=0 pid
+  local name=$1 url=$2 timeout=$3 pidfile=$4 logfile=$5 method=${6:-GET} expect=${7:-} rc=0 pid
   pid=$(tr -dc '0-9' <"$pidfile")
-  wait_http "$url" "$timeout" "$pid" "$method" || rc=$?
+  wait_http "$url" "$timeout" "$pid" "$method" "$expect" || rc=$?
   ((rc == 0)) && return 0
   stop_pidfile "$pidfile"
   {
@@ -211,4 +213,11 @@ await_start() {
     tail -n 20 -- "$logfile" 2>/dev/null | sed 's/^/  /'
   } >&2
   exit 1
+}
+
+stop_workdir() {
+  local workdir=$1
+  [[ -d $workdir ]] || return 0
+  workdir=$(cd -- "$workdir" && pwd -P)
+  stop_pidfile "$workdir/pid" "$workdir"
 }

@@ -55,6 +55,11 @@ public final class Tensor {
     }
 
     public static Tensor ofByteStrings(String name, TensorShape shape, List<byte[]> values) {
+        return new Tensor(name, DataType.BYTES, shape, frame(values));
+    }
+
+    /** {@code values} in the raw BYTES layout (4-byte little-endian length, then the bytes, each), positioned at 0. */
+    public static ByteBuffer frame(List<byte[]> values) {
         int total = 0;
         for (byte[] v : values) {
             total = Math.addExact(total, 4 + v.length);
@@ -63,7 +68,7 @@ public final class Tensor {
         for (byte[] v : values) {
             buf.putInt(v.length).put(v);
         }
-        return new Tensor(name, DataType.BYTES, shape, buf.flip());
+        return buf.flip();
     }
 
     public static Tensor ofFloats(String name, TensorShape shape, float[] values) {

@@ -161,7 +161,9 @@ public final class DynamicBatcher implements AutoCloseable {
         if (p.result.isDone()) {
             return false;
         }
-        if (ticker.nanos() - p.request.deadlineNanos() >= 0) {
+        long deadline = p.request.deadlineNanos();
+        // Compare by difference (nanoTime may be negative); MAX_VALUE means no deadline.
+        if (deadline != Long.MAX_VALUE && ticker.nanos() - deadline >= 0) {
             long waited = ticker.nanos() - p.enqueuedNanos;
             stats.recordFailure(waited);
             p.result.completeExceptionally(new WorkerException(

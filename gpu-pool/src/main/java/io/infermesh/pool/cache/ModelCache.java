@@ -21,16 +21,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 /**
  * The models this worker serves, loaded by manifest CID and kept warm within a memory budget.
@@ -53,7 +52,7 @@ public final class ModelCache implements AutoCloseable {
     private final Path modelsDir;
     private final List<Backend> backends;
     private final long budgetBytes;
-    private final Function<Backend, BatchingOptions> batching;
+    private final BatchingOptions batching;
     private final Ticker ticker;
     private final Clock clock;
     private final ExecutorService loaders;
@@ -68,12 +67,7 @@ public final class ModelCache implements AutoCloseable {
     private record Failure(String manifestCid, String reason) {}
 
     public ModelCache(
-            Path root,
-            List<Backend> backends,
-            long budgetBytes,
-            Function<Backend, BatchingOptions> batching,
-            Ticker ticker,
-            Clock clock) {
+            Path root, List<Backend> backends, long budgetBytes, BatchingOptions batching, Ticker ticker, Clock clock) {
         if (backends.isEmpty()) {
             throw new IllegalArgumentException("at least one backend is required");
         }
@@ -164,7 +158,7 @@ public final class ModelCache implements AutoCloseable {
 
     /** Every model the worker knows: ready, loading, or whose last load failed. Sorted by name. */
     public List<ModelState> index() {
-        Map<String, ModelState> out = new java.util.TreeMap<>();
+        Map<String, ModelState> out = new TreeMap<>();
         failures.forEach((name, f) ->
                 out.put(name, new ModelState(name, "UNAVAILABLE", f.reason(), Optional.of(f.manifestCid()))));
         synchronized (this) {
@@ -211,7 +205,7 @@ public final class ModelCache implements AutoCloseable {
             try {
                 ModelStats stats = new ModelStats(clock);
                 DynamicBatcher batcher =
-                        new DynamicBatcher(spec.modelName(), loaded, batching.apply(backend), stats, ticker);
+                        new DynamicBatcher(spec.modelName(), loaded, backend.batching(batching), stats, ticker);
                 served = new ServedModel(
                         spec.modelName(),
                         spec.manifestCid(),
@@ -314,10 +308,7 @@ public final class ModelCache implements AutoCloseable {
 
     private static void refusePickle(Manifest manifest) {
         for (var file : manifest.files()) {
-            String name = file.path().toLowerCase(Locale.ROOT);
-            String base = name.substring(name.lastIndexOf('/') + 1);
-            if (ModelPacker.PICKLE_EXTENSIONS.stream().anyMatch(name::endsWith)
-                    || base.matches("pytorch_model.*\\.bin")) {
+            if (ModelPacker.isPickle(file.path())) {
                 throw WorkerException.invalidArgument("manifest lists '" + file.path() + "', a pickle-based file;"
                         + " loading pickles runs code, so this worker refuses them (use ONNX, TorchScript or"
                         + " safetensors)");

@@ -13,10 +13,11 @@ import io.infermesh.pool.TensorInfo;
 import io.infermesh.pool.TensorShape;
 import io.infermesh.pool.WorkerException;
 import io.infermesh.pool.spi.LoadedModel;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -24,8 +25,10 @@ import java.util.Map;
  * Sentence embeddings from a BERT-style ONNX model: strings in, one unit-length FP32 vector per string out.
  *
  * <p>Pipeline per batch of n strings: tokenize each (the model's own HF {@code tokenizer.json}, truncated to
- * {@code maxLength} tokens, no padding), pad every sequence to the longest L with id 0 and attention 0, run the model
- * on {@code input_ids}, {@code attention_mask} and (if the graph has it) {@code token_type_ids}, all INT64 [n, L];
+ * {@code maxLength} tokens, no padding); sort them by length and cut groups of at most {@value #MAX_GROUP} whose
+ * longest is within 1/8 (+1 token) of the shortest; pad each group to its longest L with id 0 and attention 0, run
+ * the model on {@code input_ids}, {@code attention_mask} and (if the graph has it) {@code token_type_ids}, all INT64
+ * [group, L];
  * then for each row mean-pool the token vectors where the attention mask is 1,
  * {@code e = Σ_t m_t·h_t / Σ_t m_t}, and L2-normalize, {@code e / max(‖e‖₂, 1e-12)}. A model whose output is
  * already pooled (rank 2) skips the pooling. Padding does not change a row's result beyond float rounding, which is
@@ -92,7 +95,7 @@ final class TextEmbeddingModel implements LoadedModel {
             order[i] = i;
         }
         // Shortest first, then run groups of similar length: padding costs compute for nothing.
-        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> encodings[i].getIds().length));
+        Arrays.sort(order, Comparator.comparingInt(i -> encodings[i].getIds().length));
         float[] embeddings = new float[n * dim];
         int from = 0;
         while (from < n) {
@@ -107,9 +110,7 @@ final class TextEmbeddingModel implements LoadedModel {
             from = to;
         }
         normalize(embeddings, n);
-        ByteBuffer bytes = ByteBuffer.allocate(embeddings.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(embeddings);
-        return List.of(new Tensor(outputName, DataType.FP32, TensorShape.of(n, dim), bytes));
+        return List.of(Tensor.ofFloats(outputName, TensorShape.of(n, dim), embeddings));
     }
 
     /** Runs rows {@code order[from..to)} as one padded batch and writes their pooled vectors into {@code out}. */

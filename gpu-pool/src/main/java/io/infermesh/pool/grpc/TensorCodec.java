@@ -1,6 +1,7 @@
 package io.infermesh.pool.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.infermesh.openapi.inference.InferParameter;
 import io.infermesh.openapi.inference.InferTensorContents;
 import io.infermesh.openapi.inference.ModelInferRequest;
@@ -117,7 +118,8 @@ public final class TensorCodec {
                     .setDatatype(t.type().name())
                     .addAllShape(t.shape().toList());
             if (raw) {
-                response.addRawOutputContents(ByteString.copyFrom(t.data()));
+                // Tensor data is immutable, so the response may share it instead of copying.
+                response.addRawOutputContents(UnsafeByteOperations.unsafeWrap(t.data()));
             } else {
                 out.setContents(toContents(t));
             }
@@ -183,15 +185,9 @@ public final class TensorCodec {
             }
             case BYTES -> {
                 given = c.getBytesContentsCount();
-                int size = 0;
-                for (ByteString b : c.getBytesContentsList()) {
-                    size = Math.addExact(size, 4 + b.size());
-                }
-                buf = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-                for (ByteString b : c.getBytesContentsList()) {
-                    buf.putInt(b.size());
-                    b.copyTo(buf);
-                }
+                buf = Tensor.frame(c.getBytesContentsList().stream()
+                        .map(ByteString::toByteArray)
+                        .toList());
             }
             case FP16, BF16 ->
                 throw WorkerException.invalidArgument("input '" + name + "' is " + type
@@ -202,7 +198,8 @@ public final class TensorCodec {
             throw WorkerException.invalidArgument("input '" + name + "' has shape with " + count + " elements but "
                     + given + " values in its " + field(type) + " contents");
         }
-        return buf.flip();
+        // Fixed-size cases filled buf and leave it at its end; frame() returns it ready to read.
+        return type == DataType.BYTES ? buf : buf.flip();
     }
 
     private static ByteBuffer allocate(int count, int size) {

@@ -93,10 +93,7 @@ public class Worker {
                 config.cacheDir(),
                 backends,
                 config.memoryBudget().asLongValue(),
-                backend -> backend instanceof TritonBackend
-                        // The upstream batches; here each call is forwarded as it comes.
-                        ? new BatchingOptions(1, java.time.Duration.ZERO, batching.queueCapacity(), 64)
-                        : batching,
+                batching,
                 Ticker.SYSTEM,
                 Clock.systemUTC());
         metrics.bindWorker(this);

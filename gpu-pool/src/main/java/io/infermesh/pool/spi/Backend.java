@@ -1,5 +1,6 @@
 package io.infermesh.pool.spi;
 
+import io.infermesh.pool.batch.BatchingOptions;
 import io.infermesh.store.manifest.Manifest;
 
 /**
@@ -17,6 +18,14 @@ public interface Backend {
      * room under the worker's memory budget.
      */
     long estimateMemoryBytes(Manifest manifest);
+
+    /**
+     * The queueing and batching this backend's models get, given the worker's configured defaults. A backend whose
+     * engine batches by itself (an upstream server) turns the worker's batching off here.
+     */
+    default BatchingOptions batching(BatchingOptions defaults) {
+        return defaults;
+    }
 
     /** Loads the model; failures are {@code WorkerException}s with a message naming the file and the problem. */
     LoadedModel load(ModelSource source);

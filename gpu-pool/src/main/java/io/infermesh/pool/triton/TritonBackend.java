@@ -13,6 +13,7 @@ import io.infermesh.pool.ModelSignature;
 import io.infermesh.pool.TensorInfo;
 import io.infermesh.pool.TensorShape;
 import io.infermesh.pool.WorkerException;
+import io.infermesh.pool.batch.BatchingOptions;
 import io.infermesh.pool.spi.Backend;
 import io.infermesh.pool.spi.LoadedModel;
 import io.infermesh.pool.spi.ModelSource;
@@ -31,6 +32,10 @@ import java.util.concurrent.TimeUnit;
 public final class TritonBackend implements Backend {
     /** Upper bound on a forwarded inference call; the caller's own deadline is enforced by the worker's queue. */
     static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
+    /** Forwarded calls of one model in flight at once. */
+    static final int FORWARDS_IN_FLIGHT = 64;
+    /** What the worker itself holds per forwarded model: a signature and a name. */
+    static final long MODEL_BYTES = 1 << 20;
 
     private final String target;
     private final ManagedChannel channel;
@@ -58,7 +63,13 @@ public final class TritonBackend implements Backend {
     /** The upstream holds the weights; the worker only keeps a connection and the signature. */
     @Override
     public long estimateMemoryBytes(Manifest manifest) {
-        return 1 << 20;
+        return MODEL_BYTES;
+    }
+
+    /** The upstream batches; here each call is forwarded as it comes, many at once. */
+    @Override
+    public BatchingOptions batching(BatchingOptions defaults) {
+        return new BatchingOptions(1, Duration.ZERO, defaults.queueCapacity(), FORWARDS_IN_FLIGHT);
     }
 
     @Override

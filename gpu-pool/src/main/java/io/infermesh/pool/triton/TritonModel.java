@@ -41,7 +41,7 @@ final class TritonModel implements LoadedModel {
 
     @Override
     public long memoryBytes() {
-        return backend.estimateMemoryBytes(null);
+        return TritonBackend.MODEL_BYTES;
     }
 
     /** Asks the upstream to unload too; the upstream being gone already is fine. */

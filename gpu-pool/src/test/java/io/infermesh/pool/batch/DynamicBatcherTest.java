@@ -2,6 +2,7 @@ package io.infermesh.pool.batch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -238,12 +239,14 @@ class DynamicBatcherTest {
         assertTrue(model.entered.await(5, TimeUnit.SECONDS));
         var queued = b.submit(request(1, 1, 0, "x"));
         Thread closer = Thread.ofPlatform().start(b::close);
-        Thread.sleep(50);
-        var refused = b.submit(request(1, 1, 0, "x"));
         model.gate.countDown();
         closer.join(5_000);
-        running.get(5, TimeUnit.SECONDS);
-        queued.get(5, TimeUnit.SECONDS);
+        assertFalse(closer.isAlive(), "close() returned");
+        // Both ran to completion although close() began while one was still queued.
+        running.get(0, TimeUnit.SECONDS);
+        queued.get(0, TimeUnit.SECONDS);
+        assertEquals(List.of(1, 1), model.executions);
+        var refused = b.submit(request(1, 1, 0, "x"));
         assertEquals(WorkerException.Code.UNAVAILABLE, cause(refused).code());
     }
 

@@ -30,7 +30,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -176,7 +175,6 @@ public class WorkerBenchmark {
                 try (OrtSession session =
                         env.createSession(folder.resolve("model.onnx").toString(), options)) {
                     List<Map<String, OnnxTensor>> batches = batches(env, sorted ? byLength : encodings, batch);
-                    AtomicBoolean stop = new AtomicBoolean();
                     long[] counts = new long[threads];
                     Runnable warm = () -> runBatches(session, batches, 0, System.nanoTime() + 1_000_000_000L);
                     warm.run();
@@ -191,7 +189,6 @@ public class WorkerBenchmark {
                     for (Thread w : workers) {
                         w.join();
                     }
-                    stop.set(true);
                     double rate = Arrays.stream(counts).sum() / ((System.nanoTime() - start) / 1e9);
                     best = Math.max(best, rate);
                     line(String.format(
@@ -279,7 +276,6 @@ public class WorkerBenchmark {
         List<long[]> results = new ArrayList<>();
         for (int t = 0; t < concurrency; t++) {
             int id = t;
-            long[][] slot = new long[1][];
             results.add(null);
             threads.add(Thread.ofPlatform().start(() -> {
                 long[] lat = new long[1 << 16];
@@ -290,9 +286,9 @@ public class WorkerBenchmark {
                     stub.modelInfer(requests.get(i++ % requests.size()));
                     lat[n++] = System.nanoTime() - t0;
                 }
-                slot[0] = Arrays.copyOf(lat, n);
+                long[] mine = Arrays.copyOf(lat, n);
                 synchronized (results) {
-                    results.set(id, slot[0]);
+                    results.set(id, mine);
                 }
             }));
         }

@@ -13,7 +13,6 @@ import io.infermesh.pool.ModelSignature;
 import io.infermesh.pool.Tensor;
 import io.infermesh.pool.TensorInfo;
 import io.infermesh.pool.TensorShape;
-import io.infermesh.pool.Ticker;
 import io.infermesh.pool.WorkerException;
 import io.infermesh.pool.batch.BatchingOptions;
 import io.infermesh.pool.spi.Backend;
@@ -34,6 +33,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -112,13 +112,16 @@ class ModelCacheTest {
     private final MemoryBlobSource source = new MemoryBlobSource();
     private ModelCache cache;
 
+    /** The cache's clock: tests move it to order uses without sleeping. */
+    private final AtomicLong now = new AtomicLong(1_000);
+
     private ModelCache cache(Backend backend, long budget) {
         cache = new ModelCache(
                 dir,
                 List.of(backend),
                 budget,
-                b -> new BatchingOptions(8, Duration.ZERO, 16, 1),
-                Ticker.SYSTEM,
+                new BatchingOptions(8, Duration.ZERO, 16, 1),
+                now::get,
                 Clock.systemUTC());
         return cache;
     }
@@ -237,8 +240,9 @@ class ModelCacheTest {
         Cid b = source.publish("echo", MemoryBlobSource.files("weights.txt", "b"));
         Cid c = source.publish("echo", MemoryBlobSource.files("weights.txt", "c"));
         ServedModel ma = await(cache.load(spec("a", a)));
+        now.addAndGet(10);
         await(cache.load(spec("b", b)));
-        Thread.sleep(2);
+        now.addAndGet(10);
         ma.infer(InferRequest.of(List.of(Tensor.ofStrings("in", List.of("touch")))))
                 .get(5, TimeUnit.SECONDS);
         await(cache.load(spec("c", c)));

@@ -42,6 +42,15 @@ public final class ModelPacker {
     private ModelPacker() {}
 
     /**
+     * True for a file (name or manifest path) in a pickle-based format: one of {@link #PICKLE_EXTENSIONS} or a
+     * {@code pytorch_model*.bin} checkpoint.
+     */
+    public static boolean isPickle(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
+        return PICKLE_EXTENSIONS.stream().anyMatch(name::endsWith) || name.matches("pytorch_model.*\\.bin");
+    }
+
+    /**
      * What the caller decides; empty values fall back to the model card, then to detection.
      *
      * @param task task override
@@ -116,8 +125,7 @@ public final class ModelPacker {
                     throw new InvalidManifestException(
                             "'" + dir.relativize(file) + "' is a link or special file; copy the real file in instead");
                 }
-                String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-                if (PICKLE_EXTENSIONS.stream().anyMatch(name::endsWith) || name.matches("pytorch_model.*\\.bin")) {
+                if (isPickle(file.getFileName().toString())) {
                     throw new InvalidManifestException("'" + dir.relativize(file)
                             + "' is a pickle-based checkpoint, which runs code when loaded; "
                             + "export the model to ONNX, TorchScript or safetensors");

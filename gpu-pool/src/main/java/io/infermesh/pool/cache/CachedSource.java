@@ -1,5 +1,6 @@
 package io.infermesh.pool.cache;
 
+import io.infermesh.pool.Ticker;
 import io.infermesh.pool.spi.ModelSource;
 import io.infermesh.store.cid.Cid;
 import io.infermesh.store.manifest.Manifest;
@@ -11,24 +12,35 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
- * A {@link ModelSource} that materializes the manifest's files on first use: each blob is fetched into the verified
- * {@link LocalBlobCache}, then linked at its manifest path under {@code models/<manifest-cid>/}. The folder is built
- * aside and renamed into place, so a half-built folder is never used.
+ * A {@link ModelSource} that materializes the manifest's files on first use: the blobs are fetched into the verified
+ * {@link LocalBlobCache} side by side (one download per file, so a sharded checkpoint does not wait file after file),
+ * then linked at their manifest paths under {@code models/<manifest-cid>/}. The folder is built aside and renamed into
+ * place, so a half-built folder is never used.
  */
 final class CachedSource implements ModelSource {
     private final LoadSpec spec;
     private final Manifest manifest;
     private final LocalBlobCache blobs;
     private final Path modelsDir;
+    private final Ticker ticker;
     private Path directory;
+    private long fetchNanos;
+    private long fetchedBytes;
 
-    CachedSource(LoadSpec spec, Manifest manifest, LocalBlobCache blobs, Path modelsDir) {
+    CachedSource(LoadSpec spec, Manifest manifest, LocalBlobCache blobs, Path modelsDir, Ticker ticker) {
+        this.ticker = ticker;
         this.spec = spec;
         this.manifest = manifest;
         this.blobs = blobs;
@@ -55,10 +67,22 @@ final class CachedSource implements ModelSource {
         return spec.parameters();
     }
 
+    /** Time spent materializing the files (downloads, verification, links), 0 if {@link #directory()} was not used. */
+    synchronized long fetchNanos() {
+        return fetchNanos;
+    }
+
+    /** Bytes downloaded for this load (files already in the blob cache are not counted). */
+    synchronized long fetchedBytes() {
+        return fetchedBytes;
+    }
+
     @Override
     public synchronized Path directory() {
         if (directory == null) {
+            long start = ticker.nanos();
             directory = materialize();
+            fetchNanos = ticker.nanos() - start;
         }
         return directory;
     }
@@ -71,14 +95,14 @@ final class CachedSource implements ModelSource {
         deleteTree(target);
         Path building = modelsDir.resolve(".building-" + UUID.randomUUID());
         try {
-            for (ManifestFile file : manifest.files()) {
-                Path blob = blobs.fetch(file.cid(), file.sizeBytes(), spec.source());
-                Path at = building.resolve(file.path());
+            List<Path> fetched = fetchAll();
+            for (int i = 0; i < fetched.size(); i++) {
+                Path at = building.resolve(manifest.files().get(i).path());
                 Files.createDirectories(at.getParent());
                 try {
-                    Files.createLink(at, blob);
+                    Files.createLink(at, fetched.get(i));
                 } catch (UnsupportedOperationException | IOException e) {
-                    Files.copy(blob, at);
+                    Files.copy(fetched.get(i), at);
                 }
             }
             try {
@@ -91,6 +115,44 @@ final class CachedSource implements ModelSource {
             throw new UncheckedIOException(e);
         } finally {
             deleteTree(building);
+        }
+    }
+
+    /** Fetches every file's blob, in parallel; waits for all, then throws the first failure in manifest order. */
+    private List<Path> fetchAll() {
+        List<ManifestFile> files = manifest.files();
+        for (ManifestFile f : files) {
+            if (!blobs.contains(f.cid())) {
+                fetchedBytes += f.sizeBytes();
+            }
+        }
+        if (files.size() == 1) {
+            ManifestFile only = files.getFirst();
+            return List.of(blobs.fetch(only.cid(), only.sizeBytes(), spec.source()));
+        }
+        try (ExecutorService downloads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Path>> futures = new ArrayList<>();
+            for (ManifestFile f : files) {
+                futures.add(downloads.submit(() -> blobs.fetch(f.cid(), f.sizeBytes(), spec.source())));
+            }
+            List<Path> paths = new ArrayList<>();
+            RuntimeException failure = null;
+            for (Future<Path> future : futures) {
+                try {
+                    paths.add(future.get());
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while fetching " + spec.modelName(), e);
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return paths;
         }
     }
 

@@ -190,6 +190,7 @@ public final class ModelCache implements AutoCloseable {
         long reserved = 0;
         try {
             Manifest manifest = fetchManifest(spec);
+            long manifestNanos = ticker.nanos() - start;
             refusePickle(manifest);
             Backend backend = backends.stream()
                     .filter(b -> b.supports(manifest))
@@ -200,7 +201,10 @@ public final class ModelCache implements AutoCloseable {
             List<ServedModel> evicted = reserve(spec.modelName(), estimate);
             reserved = estimate;
             evicted.forEach(ServedModel::close);
-            LoadedModel loaded = backend.load(new CachedSource(spec, manifest, blobs, modelsDir));
+            CachedSource source = new CachedSource(spec, manifest, blobs, modelsDir, ticker);
+            long backendStart = ticker.nanos();
+            LoadedModel loaded = backend.load(source);
+            long backendNanos = ticker.nanos() - backendStart;
             ServedModel served;
             try {
                 ModelStats stats = new ModelStats(clock);
@@ -215,7 +219,12 @@ public final class ModelCache implements AutoCloseable {
                         batcher,
                         stats,
                         estimate,
-                        ticker.nanos() - start,
+                        new LoadTimings(
+                                ticker.nanos() - start,
+                                manifestNanos,
+                                source.fetchNanos(),
+                                source.fetchedBytes(),
+                                backendNanos - source.fetchNanos()),
                         ticker);
             } catch (RuntimeException e) {
                 loaded.close();

@@ -23,7 +23,7 @@ public final class ServedModel {
     private final DynamicBatcher batcher;
     private final ModelStats stats;
     private final long memoryBytes;
-    private final long loadNanos;
+    private final LoadTimings loadTimings;
     private final Ticker ticker;
     private volatile long lastUsedNanos;
 
@@ -36,7 +36,7 @@ public final class ServedModel {
             DynamicBatcher batcher,
             ModelStats stats,
             long memoryBytes,
-            long loadNanos,
+            LoadTimings loadTimings,
             Ticker ticker) {
         this.name = name;
         this.manifestCid = manifestCid;
@@ -46,7 +46,7 @@ public final class ServedModel {
         this.batcher = batcher;
         this.stats = stats;
         this.memoryBytes = memoryBytes;
-        this.loadNanos = loadNanos;
+        this.loadTimings = loadTimings;
         this.ticker = ticker;
         this.lastUsedNanos = ticker.nanos();
     }
@@ -88,8 +88,8 @@ public final class ServedModel {
     }
 
     /** How long downloading, verifying and loading took. */
-    public long loadNanos() {
-        return loadNanos;
+    public LoadTimings loadTimings() {
+        return loadTimings;
     }
 
     /** Requests queued or running. */

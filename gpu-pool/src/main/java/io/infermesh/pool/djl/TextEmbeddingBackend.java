@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The {@code text-embedding} task for sentence-transformer models in ONNX: needs the model's {@code tokenizer.json}
@@ -68,23 +70,32 @@ public final class TextEmbeddingBackend implements Backend {
         Path dir = source.directory();
         Path tokenizerFile = dir.resolve(tokenizerPath);
         int maxLength = maxLength(source, tokenizerFile);
-        HuggingFaceTokenizer tokenizer;
-        try {
-            tokenizer = HuggingFaceTokenizer.builder()
-                    .optTokenizerPath(tokenizerFile)
-                    .optPadding(false)
-                    .optTruncation(true)
-                    .optMaxLength(maxLength)
-                    .build();
-        } catch (IOException | RuntimeException e) {
-            throw WorkerException.invalidArgument("cannot read " + tokenizerPath + ": " + e.getMessage());
-        }
+        // The tokenizer parses its JSON while ONNX Runtime builds the session: the two are independent.
+        CompletableFuture<HuggingFaceTokenizer> tokenizing = CompletableFuture.supplyAsync(() -> {
+            try {
+                return HuggingFaceTokenizer.builder()
+                        .optTokenizerPath(tokenizerFile)
+                        .optPadding(false)
+                        .optTruncation(true)
+                        .optMaxLength(maxLength)
+                        .build();
+            } catch (IOException | RuntimeException e) {
+                throw WorkerException.invalidArgument("cannot read " + tokenizerPath + ": " + e.getMessage());
+            }
+        });
         OnnxModel graph;
         try {
             graph = (OnnxModel) onnx.load(source);
         } catch (RuntimeException e) {
-            tokenizer.close();
+            tokenizing.thenAccept(HuggingFaceTokenizer::close);
             throw e;
+        }
+        HuggingFaceTokenizer tokenizer;
+        try {
+            tokenizer = tokenizing.join();
+        } catch (CompletionException e) {
+            graph.close();
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
         try {
             return new TextEmbeddingModel(graph, tokenizer, inputName, outputName);

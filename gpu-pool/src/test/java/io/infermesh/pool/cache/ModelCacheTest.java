@@ -161,6 +161,29 @@ class ModelCacheTest {
     }
 
     @Test
+    void reportsOnlyTheBytesItDownloadedInTheLoadTimings() throws Exception {
+        Cid manifest = source.publish("echo", MemoryBlobSource.files("weights.txt", "w1", "sub/extra.bin", "xyz"));
+        cache(new EchoBackend(10), 100);
+        assertEquals(5, await(cache.load(spec("m", manifest))).loadTimings().fetchedBytes());
+        assertTrue(cache.unload("m"));
+        assertEquals(0, await(cache.load(spec("m", manifest))).loadTimings().fetchedBytes());
+    }
+
+    @Test
+    void failsTheWholeLoadWhenOneOfSeveralFilesIsTampered() throws Exception {
+        Cid manifest = source.publish("echo", MemoryBlobSource.files("weights.txt", "good", "sub/extra.bin", "real"));
+        Cid extra = source.put("real".getBytes(StandardCharsets.UTF_8));
+        source.blobs.put(extra, "fake".getBytes(StandardCharsets.UTF_8));
+        EchoBackend backend = new EchoBackend(10);
+        cache(backend, 100);
+        WorkerException e = failure(cache.load(spec("m", manifest)));
+        assertEquals(WorkerException.Code.DATA_LOSS, e.code());
+        assertTrue(e.getMessage().contains(extra.toString()), e.getMessage());
+        assertEquals(null, backend.lastWeights, "the backend never saw a folder with an unverified file");
+        assertFalse(Files.exists(dir.resolve("models").resolve(manifest.toString())));
+    }
+
+    @Test
     void coalescesConcurrentLoadsOfTheSameModel() throws Exception {
         Cid manifest = source.publish("echo", MemoryBlobSource.files("weights.txt", "w"));
         EchoBackend backend = new EchoBackend(10);

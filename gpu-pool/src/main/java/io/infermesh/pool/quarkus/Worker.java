@@ -5,6 +5,7 @@ import io.infermesh.pool.batch.BatchingOptions;
 import io.infermesh.pool.bench.CapabilityReport;
 import io.infermesh.pool.cache.BlobSource;
 import io.infermesh.pool.cache.HttpBlobSource;
+import io.infermesh.pool.cache.LoadPathWarmUp;
 import io.infermesh.pool.cache.LoadSpec;
 import io.infermesh.pool.cache.ModelCache;
 import io.infermesh.pool.cache.ServedModel;
@@ -16,22 +17,14 @@ import io.infermesh.pool.djl.OrtSettings;
 import io.infermesh.pool.djl.TextEmbeddingBackend;
 import io.infermesh.pool.spi.Backend;
 import io.infermesh.pool.triton.TritonBackend;
-import io.infermesh.store.cid.Cid;
 import io.infermesh.store.s3.S3BlobStore;
 import io.infermesh.store.s3.S3Config;
-import io.infermesh.store.unixfs.ContentDigester;
-import io.infermesh.store.unixfs.ImportOptions;
-import io.infermesh.store.unixfs.VerifyingInputStream;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.util.List;
@@ -59,6 +52,9 @@ public class Worker {
 
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
     String version;
+
+    @ConfigProperty(name = "quarkus.http.port")
+    int httpPort;
 
     private ModelCache cache;
     private OrtRuntime ort;
@@ -118,7 +114,8 @@ public class Worker {
             if (config.benchmark().enabled()) {
                 benchmark();
             }
-            warmUpVerification();
+            long warmUp = LoadPathWarmUp.run(http, URI.create("http://127.0.0.1:" + httpPort + "/q/health/live"));
+            LOG.infof("load path warmed up in %d ms", warmUp / 1_000_000);
             for (LoadSpec spec : preloads) {
                 try {
                     load(spec).join();
@@ -177,20 +174,6 @@ public class Worker {
                     capability.hardware().gpus());
         } catch (RuntimeException e) {
             LOG.errorf(e, "start-up benchmark failed; the worker reports no capability score");
-        }
-    }
-
-    /**
-     * Hashes 32 MiB through the same verifying stream downloads use, so the JIT has compiled the CID path (SHA-256
-     * intrinsics, chunking) before the first model load instead of during it. Takes tens of milliseconds.
-     */
-    private static void warmUpVerification() {
-        byte[] zeros = new byte[32 << 20];
-        Cid cid = ContentDigester.digest(zeros, ImportOptions.defaults()).cid();
-        try (InputStream in = new VerifyingInputStream(new ByteArrayInputStream(zeros), cid)) {
-            in.transferTo(OutputStream.nullOutputStream());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

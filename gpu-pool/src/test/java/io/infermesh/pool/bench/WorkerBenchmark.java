@@ -8,8 +8,10 @@ import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.infermesh.openapi.inference.GRPCInferenceServiceGrpc;
 import io.infermesh.openapi.inference.ModelInferRequest;
+import io.infermesh.openapi.inference.ModelInferResponse;
 import io.infermesh.openapi.inference.RepositoryModelUnloadRequest;
 import io.infermesh.pool.testing.MiniLm;
 import io.infermesh.pool.testing.PublishedModel;
@@ -29,7 +31,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>Cold load: {@code RepositoryModelLoad} by manifest CID into a fresh worker (download of the 90 MB model from
  *       S3Proxy over presigned URLs, CID verification of every byte, ONNX Runtime session), then again with the
  *       blobs already on the worker's disk.
- *   <li>Closed-loop clients at concurrency 1, 8 and 32, one sentence per request, with dynamic batching on and off
- *       (two worker processes, one after the other): sentences/s, p50 and p99 latency.
+ *   <li>Closed-loop clients at concurrency 1, 8 and 32 (that many calls outstanding on the async stub), one sentence
+ *       per request, with dynamic batching on and off (two worker processes, one after the other): sentences/s, p50
+ *       and p99 latency.
  * </ol>
  *
  * Run: {@code deploy/bench.sh gpu-pool}. Seconds per point: {@code -Dbench.seconds} (default 5). Results go to stdout
@@ -96,6 +102,7 @@ public class WorkerBenchmark {
                                 "-Xmx1g"))) {
                     ManagedChannel channel = ManagedChannelBuilder.forTarget(worker.value("WORKER_GRPC"))
                             .usePlaintext()
+                            .directExecutor()
                             .build();
                     try {
                         var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
@@ -110,10 +117,18 @@ public class WorkerBenchmark {
                         stub.withDeadlineAfter(2, TimeUnit.MINUTES)
                                 .repositoryModelLoad(PublishedModel.loadRequest(MODEL, minilm.presignedParameters()));
                         long warm = System.nanoTime() - t0;
+                        List<String> phases = loadLog(tmp.resolve(batching ? "worker-batching" : "worker-single"));
                         loads.add(String.format(
-                                "| worker %s | %.0f ms | %.0f ms |", batching ? "1" : "2", cold / 1e6, warm / 1e6));
+                                "| worker %s | %.0f ms | %.0f ms | %s | %s |",
+                                batching ? "1" : "2",
+                                cold / 1e6,
+                                warm / 1e6,
+                                phases.size() > 0 ? phases.get(0) : "?",
+                                phases.size() > 1 ? phases.get(1) : "?"));
+                        List<ModelInferRequest> requests =
+                                corpus.stream().map(WorkerBenchmark::request).toList();
                         for (int concurrency : new int[] {1, 8, 32}) {
-                            Point p = drive(channel, corpus, concurrency, seconds);
+                            Point p = drive(channel, requests, concurrency, seconds);
                             line(String.format(
                                     "| %s | %d | %.0f | **%.2f** | %.1f | %.1f | %d |",
                                     batching ? "on" : "off",
@@ -132,13 +147,22 @@ public class WorkerBenchmark {
             line("");
             line("## Load by manifest CID (90 MB model, presigned URLs to S3Proxy on loopback)");
             line("");
-            line("| worker | cold (download + verify + session) | again (blobs on disk) |");
-            line("| --- | ---: | ---: |");
+            line("| worker | cold (download + verify + session) | again (blobs on disk) | worker's account, cold |"
+                    + " worker's account, again |");
+            line("| --- | ---: | ---: | --- | --- |");
             loads.forEach(this::line);
         }
         Path out = Path.of("target", "benchmarks", "gpu-pool.md");
         Files.createDirectories(out.getParent());
         Files.write(out, report);
+    }
+
+    /** The worker's own account of each load ({@code LoadTimings}), from its log, in load order. */
+    private static List<String> loadLog(Path workdir) throws java.io.IOException {
+        return Files.readAllLines(workdir.resolve("worker.log")).stream()
+                .filter(l -> l.contains("] loaded " + MODEL))
+                .map(l -> l.substring(l.indexOf(") in ") + 5).strip())
+                .toList();
     }
 
     private double rawBaseline(Path folder, List<String> corpus, int seconds) throws Exception {
@@ -246,17 +270,14 @@ public class WorkerBenchmark {
 
     private record Point(double perSecond, double p50Millis, double p99Millis, long requests) {}
 
-    private static Point drive(ManagedChannel channel, List<String> corpus, int concurrency, int seconds)
+    private static Point drive(ManagedChannel channel, List<ModelInferRequest> requests, int concurrency, int seconds)
             throws InterruptedException {
-        List<ModelInferRequest> requests =
-                corpus.stream().map(WorkerBenchmark::request).toList();
-        var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
-        runClients(stub, requests, concurrency, 1, new ArrayList<>());
-        List<long[]> perThread = new ArrayList<>();
+        var stub = GRPCInferenceServiceGrpc.newStub(channel);
+        runClients(stub, requests, concurrency, 1);
         long start = System.nanoTime();
-        runClients(stub, requests, concurrency, seconds, perThread);
+        long[] all = runClients(stub, requests, concurrency, seconds);
         double elapsed = (System.nanoTime() - start) / 1e9;
-        long[] all = perThread.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        Arrays.sort(all);
         return new Point(
                 all.length / elapsed,
                 all[(int) (all.length * 0.50)] / 1e6,
@@ -264,38 +285,63 @@ public class WorkerBenchmark {
                 all.length);
     }
 
-    private static void runClients(
-            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub,
+    /**
+     * A closed loop of {@code concurrency} outstanding calls on the async stub: each completion records its latency
+     * and sends the next request from gRPC's own callback thread, so the client costs a few event-loop threads
+     * instead of one blocked thread per outstanding call (the client shares the worker's cores). Returns every
+     * latency in nanoseconds.
+     */
+    private static long[] runClients(
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub,
             List<ModelInferRequest> requests,
             int concurrency,
-            int seconds,
-            List<long[]> latencies)
+            int seconds)
             throws InterruptedException {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
-        List<Thread> threads = new ArrayList<>();
-        List<long[]> results = new ArrayList<>();
-        for (int t = 0; t < concurrency; t++) {
-            int id = t;
-            results.add(null);
-            threads.add(Thread.ofPlatform().start(() -> {
-                long[] lat = new long[1 << 16];
-                int n = 0;
-                int i = id * 7;
-                while (System.nanoTime() < end && n < lat.length) {
-                    long t0 = System.nanoTime();
-                    stub.modelInfer(requests.get(i++ % requests.size()));
-                    lat[n++] = System.nanoTime() - t0;
+        long[] latencies = new long[1 << 20];
+        AtomicInteger recorded = new AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(concurrency);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        class Loop implements StreamObserver<ModelInferResponse> {
+            private long sentAt;
+
+            void send() {
+                if (System.nanoTime() >= end || failure.get() != null) {
+                    done.countDown();
+                    return;
                 }
-                long[] mine = Arrays.copyOf(lat, n);
-                synchronized (results) {
-                    results.set(id, mine);
+                sentAt = System.nanoTime();
+                stub.modelInfer(requests.get(next.getAndIncrement() % requests.size()), this);
+            }
+
+            @Override
+            public void onNext(ModelInferResponse response) {
+                int i = recorded.getAndIncrement();
+                if (i < latencies.length) {
+                    latencies[i] = System.nanoTime() - sentAt;
                 }
-            }));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failure.compareAndSet(null, t);
+                done.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+                send();
+            }
         }
-        for (Thread t : threads) {
-            t.join();
+        for (int c = 0; c < concurrency; c++) {
+            new Loop().send();
         }
-        latencies.addAll(results);
+        done.await();
+        if (failure.get() != null) {
+            throw new IllegalStateException("a benchmark call failed", failure.get());
+        }
+        return Arrays.copyOf(latencies, Math.min(recorded.get(), latencies.length));
     }
 
     private static ModelInferRequest request(String text) {

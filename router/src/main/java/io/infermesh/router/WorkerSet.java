@@ -72,7 +72,7 @@ public final class WorkerSet {
                     departed.add(w);
                 }
             });
-            leases = Map.copyOf(next);
+            leases = java.util.Collections.unmodifiableMap(next);
             departed.forEach(w -> corrections.remove(w.id()));
             rebuild();
         }
@@ -84,7 +84,7 @@ public final class WorkerSet {
         synchronized (writeLock) {
             Map<WorkerId, WorkerInfo> next = new LinkedHashMap<>(leases);
             next.put(worker.id(), worker);
-            leases = Map.copyOf(next);
+            leases = java.util.Collections.unmodifiableMap(next);
             rebuild();
         }
     }
@@ -95,7 +95,7 @@ public final class WorkerSet {
         synchronized (writeLock) {
             Map<WorkerId, WorkerInfo> next = new LinkedHashMap<>(leases);
             gone = next.remove(id);
-            leases = Map.copyOf(next);
+            leases = java.util.Collections.unmodifiableMap(next);
             corrections.remove(id);
             rebuild();
         }

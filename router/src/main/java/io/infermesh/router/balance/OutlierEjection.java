@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   d(k) = min(base × 2^(k−1), max)        k = 1, 2, 3, … (ejections without a calm period between them)
  * </pre>
  *
+ * A probe claim that gets no outcome within {@code base} lapses, so a pick that was never sent cannot strand a worker.
  * A worker re-admitted and then calm (no new ejection) for at least {@code max} starts over at {@code k = 1}.
  *
  * <p>Only failures that say something about the worker count (unavailable, connection refused, internal errors);
@@ -120,16 +121,22 @@ public final class OutlierEjection {
         private boolean probing;
         private long ejectedUntil;
         private long admittedSince;
+        private long probeClaimedAt;
 
         synchronized boolean admitted() {
             return !ejected;
         }
 
         synchronized boolean tryClaimProbe(long now) {
-            if (!ejected || probing || now - ejectedUntil < 0) {
+            // A claim nobody reported on within the base ejection time is void: the chooser may have picked the
+            // worker and then not sent anything (budget spent, inspection only).
+            boolean claimOutstanding =
+                    probing && now - probeClaimedAt < options.baseEjection().toNanos();
+            if (!ejected || claimOutstanding || now - ejectedUntil < 0) {
                 return false;
             }
             probing = true;
+            probeClaimedAt = now;
             return true;
         }
 

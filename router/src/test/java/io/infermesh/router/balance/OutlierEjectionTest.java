@@ -71,4 +71,15 @@ class OutlierEjectionTest {
         ejection.released(w);
         assertTrue(ejection.tryClaimProbe(w));
     }
+
+    @Test
+    void aProbeClaimWithoutAnOutcomeLapsesAfterTheBaseEjectionTime() {
+        fail(3);
+        clock.advance(Duration.ofSeconds(5));
+        assertTrue(ejection.tryClaimProbe(w));
+        clock.advance(Duration.ofMillis(4999));
+        assertFalse(ejection.tryClaimProbe(w));
+        clock.advance(Duration.ofMillis(1));
+        assertTrue(ejection.tryClaimProbe(w));
+    }
 }

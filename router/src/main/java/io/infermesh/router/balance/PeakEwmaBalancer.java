@@ -1,0 +1,245 @@
+package io.infermesh.router.balance;
+
+import io.infermesh.router.RouterException;
+import io.infermesh.router.Ticker;
+import io.infermesh.router.WorkerId;
+import io.infermesh.router.WorkerInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+
+/**
+ * Chooses a worker by the power of two choices over a peak-EWMA latency estimate times outstanding requests.
+ *
+ * <p><b>Estimate.</b> Per worker a latency estimate {@code E} (nanoseconds) with decay time constant {@code τ}. Let
+ * {@code Δt} be the time since {@code E} was last updated and {@code w = exp(−Δt/τ)}:
+ *
+ * <pre>
+ *   read at time t:        E(t) = E · w                       (an idle worker's estimate fades, so it is tried again)
+ *   sample r at time t:    E ← r                 if r > E · w  ("peak": a slow answer counts at once)
+ *                          E ← E · w + r · (1−w)  otherwise     (a fast answer pulls it down gradually)
+ *   failure after d:       r = max(d, penalty)                 (a worker that errors fast must not look fast)
+ *   not yet measured:      E = defaultRtt
+ * </pre>
+ *
+ * <b>Cost.</b> {@code cost = E(t) × (inflight + 1)}, where {@code inflight} counts this router's outstanding calls to
+ * the worker: a fast worker that is already busy loses to an idle one.
+ *
+ * <p><b>Choice.</b> Among the warm workers that {@link OutlierEjection} admits and the caller did not exclude, draw
+ * two distinct ones uniformly at random and take the cheaper (one candidate: take it). P2C avoids the herd that
+ * "always the cheapest" causes when many gateways share stale estimates, at O(1) per request. Before that, an
+ * ejected worker whose probe is due gets this request as its probe (otherwise its penalised estimate would never win
+ * a comparison and it could never come back).
+ *
+ * <p>Every chosen worker must be followed by {@link #begin} and the returned {@link Attempt} finished exactly once.
+ * Thread-safe; per-worker state is a few words behind a monitor.
+ */
+public final class PeakEwmaBalancer {
+    /**
+     * @param decay the EWMA time constant τ (e.g. 10 s)
+     * @param defaultRtt the estimate of a worker not yet measured
+     * @param failurePenalty the least latency a failure counts as
+     */
+    public record Options(Duration decay, Duration defaultRtt, Duration failurePenalty) {
+        public static final Options DEFAULTS =
+                new Options(Duration.ofSeconds(10), Duration.ofMillis(10), Duration.ofSeconds(1));
+
+        public Options {
+            if (!decay.isPositive() || !defaultRtt.isPositive() || failurePenalty.isNegative()) {
+                throw RouterException.invalid("decay and default RTT must be positive, the penalty not negative");
+            }
+        }
+    }
+
+    private final Options options;
+    private final Ticker ticker;
+    private final RandomGenerator random;
+    private final OutlierEjection ejection;
+    private final double tauNanos;
+    private final Map<WorkerId, Stats> stats = new ConcurrentHashMap<>();
+
+    /**
+     * @param random source of the two draws; {@code null} for a thread-local generator (tests pass a seeded one)
+     */
+    public PeakEwmaBalancer(Options options, Ticker ticker, RandomGenerator random, OutlierEjection ejection) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.random =
+                random != null ? random : () -> ThreadLocalRandom.current().nextLong();
+        this.ejection = Objects.requireNonNull(ejection, "ejection");
+        this.tauNanos = options.decay().toNanos();
+    }
+
+    /**
+     * Picks one of {@code warm}, never one in {@code excluded}; empty when none is admitted. Does not block.
+     *
+     * @param warm the workers holding the model warm
+     * @param excluded workers this request must not use (already tried)
+     */
+    public Optional<WorkerInfo> choose(List<WorkerInfo> warm, Set<WorkerId> excluded) {
+        boolean ejections = ejection.anyOutOfRotation();
+        if (ejections) {
+            for (WorkerInfo w : warm) {
+                if (!excluded.contains(w.id()) && ejection.tryClaimProbe(w.id())) {
+                    return Optional.of(w);
+                }
+            }
+        }
+        List<WorkerInfo> eligible = warm;
+        if (ejections || !excluded.isEmpty()) {
+            eligible = new ArrayList<>(warm.size());
+            for (WorkerInfo w : warm) {
+                if (!excluded.contains(w.id()) && ejection.admits(w.id())) {
+                    eligible.add(w);
+                }
+            }
+        }
+        int n = eligible.size();
+        if (n == 0) {
+            return Optional.empty();
+        }
+        if (n == 1) {
+            return Optional.of(eligible.getFirst());
+        }
+        int i = random.nextInt(n);
+        int j = random.nextInt(n - 1);
+        if (j >= i) {
+            j++;
+        }
+        long now = ticker.nanos();
+        WorkerInfo a = eligible.get(i);
+        WorkerInfo b = eligible.get(j);
+        return Optional.of(cost(a.id(), now) <= cost(b.id(), now) ? a : b);
+    }
+
+    /** Starts an attempt on {@code worker}: counts it in flight until the attempt is finished. */
+    public Attempt begin(WorkerId worker) {
+        Stats s = stats.computeIfAbsent(worker, k -> new Stats());
+        s.inflight.incrementAndGet();
+        return new Attempt(worker, s, ticker.nanos());
+    }
+
+    /** The current cost of {@code worker} in nanoseconds: {@code E(t) × (inflight + 1)}. */
+    public double cost(WorkerId worker) {
+        return cost(worker, ticker.nanos());
+    }
+
+    /** The current latency estimate {@code E(t)} of {@code worker}. */
+    public Duration estimate(WorkerId worker) {
+        Stats s = stats.get(worker);
+        double e = s == null ? options.defaultRtt().toNanos() : s.estimate(ticker.nanos());
+        return Duration.ofNanos(Math.round(e));
+    }
+
+    /** Calls this router has outstanding on {@code worker}. */
+    public int inflight(WorkerId worker) {
+        Stats s = stats.get(worker);
+        return s == null ? 0 : s.inflight.get();
+    }
+
+    /** Drops a departed worker's state. */
+    public void forget(WorkerId worker) {
+        stats.remove(worker);
+        ejection.forget(worker);
+    }
+
+    private double cost(WorkerId worker, long now) {
+        Stats s = stats.get(worker);
+        if (s == null) {
+            return options.defaultRtt().toNanos();
+        }
+        return s.estimate(now) * (s.inflight.get() + 1);
+    }
+
+    /** One call to a worker, from {@link #begin} to its outcome. Finishing it a second time does nothing. */
+    public final class Attempt {
+        private final WorkerId worker;
+        private final Stats stats;
+        private final long startNanos;
+        private final AtomicBoolean finished = new AtomicBoolean();
+
+        private Attempt(WorkerId worker, Stats stats, long startNanos) {
+            this.worker = worker;
+            this.stats = stats;
+            this.startNanos = startNanos;
+        }
+
+        public WorkerId worker() {
+            return worker;
+        }
+
+        /** Records the outcome and returns the measured latency. */
+        public Duration finish(Feedback feedback) {
+            long now = ticker.nanos();
+            long elapsed = Math.max(0, now - startNanos);
+            if (!finished.compareAndSet(false, true)) {
+                return Duration.ofNanos(elapsed);
+            }
+            stats.inflight.decrementAndGet();
+            long penalty = options.failurePenalty().toNanos();
+            switch (feedback) {
+                case SUCCESS, REQUEST_REJECTED -> {
+                    boolean readmitted = ejection.succeeded(worker);
+                    stats.observe(elapsed, now, readmitted);
+                }
+                case BUSY -> stats.observe(Math.max(elapsed, penalty), now, false);
+                case FAILURE -> {
+                    stats.observe(Math.max(elapsed, penalty), now, false);
+                    ejection.failed(worker);
+                }
+                case ABANDONED -> {
+                    stats.observeAtLeast(elapsed, now);
+                    ejection.released(worker);
+                }
+                case NO_SIGNAL -> ejection.released(worker);
+            }
+            return Duration.ofNanos(elapsed);
+        }
+    }
+
+    private final class Stats {
+        final AtomicInteger inflight = new AtomicInteger();
+        private double estimateNanos = options.defaultRtt().toNanos();
+        private long updatedAt;
+        private boolean measured;
+
+        synchronized double estimate(long now) {
+            return measured ? estimateNanos * weight(now) : estimateNanos;
+        }
+
+        synchronized void observe(long rttNanos, long now, boolean reset) {
+            if (!measured || reset) {
+                estimateNanos = rttNanos;
+            } else {
+                double w = weight(now);
+                double decayed = estimateNanos * w;
+                estimateNanos = rttNanos > decayed ? rttNanos : decayed + rttNanos * (1 - w);
+            }
+            measured = true;
+            updatedAt = now;
+        }
+
+        /** A lower bound on a latency: raises the estimate if it is above it, otherwise says nothing. */
+        synchronized void observeAtLeast(long rttNanos, long now) {
+            if (rttNanos > estimate(now)) {
+                estimateNanos = rttNanos;
+                measured = true;
+                updatedAt = now;
+            }
+        }
+
+        private double weight(long now) {
+            long dt = now - updatedAt;
+            return dt <= 0 ? 1.0 : Math.exp(-dt / tauNanos);
+        }
+    }
+}

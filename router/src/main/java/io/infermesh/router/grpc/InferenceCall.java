@@ -1,0 +1,225 @@
+package io.infermesh.router.grpc;
+
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.infermesh.openapi.inference.GRPCInferenceServiceGrpc;
+import io.infermesh.openapi.inference.ModelInferRequest;
+import io.infermesh.openapi.inference.ModelInferResponse;
+import io.infermesh.router.CallPolicy;
+import io.infermesh.router.InferOutcome;
+import io.infermesh.router.Shed;
+import io.infermesh.router.WorkerId;
+import io.infermesh.router.WorkerInfo;
+import io.infermesh.router.balance.Feedback;
+import io.infermesh.router.balance.PeakEwmaBalancer;
+import io.infermesh.router.spi.Scheduler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request's attempts: the first call, retries on other workers, at most one hedge. A small state machine under
+ * this object's monitor; gRPC callbacks and the hedge timer drive it; nothing blocks.
+ *
+ * <ul>
+ *   <li>Every attempt runs under the request's one deadline.
+ *   <li>An attempt's end is judged by {@link StatusPolicy}; its {@link Feedback} goes to the balancer (and through
+ *       it to outlier ejection) exactly once.
+ *   <li>Retry: after RETRY (idempotent requests only) or STALE_ROUTE, when no other attempt is in flight, on a worker
+ *       not tried yet for this request — or, when all were, any but the one just tried (never the same twice in a
+ *       row) — while attempts &lt; max, the deadline has at least {@code minAttemptBudget} left, and the retry budget
+ *       pays.
+ *   <li>Hedge: when the delay passes with the first attempt still in flight (idempotent requests only), one more
+ *       attempt on an untried worker, paid from the retry budget. The first answer ends the request; the other
+ *       attempt is cancelled and reported ABANDONED.
+ * </ul>
+ */
+final class InferenceCall {
+    private final GrpcRouter router;
+    private final ModelInferRequest request;
+    private final String model;
+    private final CallPolicy policy;
+    private final Deadline deadline;
+    private final CompletableFuture<InferOutcome> result = new CompletableFuture<>();
+
+    // Guarded by this.
+    private final List<Run> inflight = new ArrayList<>(2);
+    private final Set<WorkerId> tried = new HashSet<>();
+    private WorkerId last;
+    private int attempts;
+    private boolean hedged;
+    private boolean done;
+    private Scheduler.Cancellable hedgeTimer;
+    private Optional<WorkerId> lastWorker = Optional.empty();
+
+    InferenceCall(GrpcRouter router, ModelInferRequest request, CallPolicy policy, Deadline deadline) {
+        this.router = router;
+        this.request = request;
+        this.model = request.getModelName();
+        this.policy = policy;
+        this.deadline = deadline;
+    }
+
+    CompletableFuture<InferOutcome> start(WorkerInfo first) {
+        Optional<Duration> hedgeDelay =
+                policy.idempotent() ? router.hedgeDelay(model, policy.hedging()) : Optional.empty();
+        synchronized (this) {
+            launch(first);
+            hedgeDelay.ifPresent(d -> hedgeTimer = router.scheduler().schedule(d, this::hedge));
+        }
+        return result;
+    }
+
+    private void hedge() {
+        synchronized (this) {
+            if (done
+                    || hedged
+                    || inflight.size() != 1
+                    || attempts >= router.options().maxAttempts()) {
+                return;
+            }
+            Optional<WorkerInfo> next =
+                    router.balancer().choose(router.workers().warm(model), tried);
+            if (next.isEmpty() || !router.retryBudget().tryWithdraw()) {
+                return;
+            }
+            hedged = true;
+            launch(next.get());
+        }
+    }
+
+    // Caller holds the monitor.
+    private void launch(WorkerInfo worker) {
+        attempts++;
+        tried.add(worker.id());
+        last = worker.id();
+        lastWorker = Optional.of(worker.id());
+        router.scaler().routed(model, worker.id());
+        PeakEwmaBalancer.Attempt attempt = router.balancer().begin(worker.id());
+        ClientCall<ModelInferRequest, ModelInferResponse> call = router.channels()
+                .channel(worker)
+                .newCall(GRPCInferenceServiceGrpc.getModelInferMethod(), CallOptions.DEFAULT.withDeadline(deadline));
+        Run run = new Run(worker, attempt, call);
+        inflight.add(run);
+        ClientCalls.asyncUnaryCall(call, request, run);
+    }
+
+    private void ended(Run run, ModelInferResponse response, Status status, Metadata trailers) {
+        InferOutcome outcome = null;
+        List<Run> losers = List.of();
+        synchronized (this) {
+            inflight.remove(run);
+            if (done) {
+                run.attempt.finish(Feedback.ABANDONED);
+                return;
+            }
+            StatusPolicy.Verdict verdict = StatusPolicy.judge(status, trailers);
+            Duration latency = run.attempt.finish(verdict.feedback());
+            switch (verdict.action()) {
+                case SERVED -> {
+                    router.latencies(model).record(latency);
+                    outcome = new InferOutcome.Served(response, run.worker.id(), attempts);
+                }
+                case RETURN -> outcome = new InferOutcome.WorkerError(status, trailers, run.worker.id());
+                case DEADLINE -> {
+                    if (inflight.isEmpty()) {
+                        outcome = new InferOutcome.TimedOut(attempts, lastWorker);
+                    }
+                }
+                case STALE_ROUTE -> {
+                    router.workers().markCold(run.worker.id(), model);
+                    outcome = retryOr(new InferOutcome.WorkerError(status, trailers, run.worker.id()));
+                }
+                case RETRY -> {
+                    InferOutcome giveUp = policy.idempotent()
+                            ? new Shed(Shed.Reason.WORKERS_UNAVAILABLE, Duration.ofSeconds(1))
+                            : new InferOutcome.WorkerError(status, trailers, run.worker.id());
+                    outcome = policy.idempotent() ? retryOr(giveUp) : giveUp;
+                }
+            }
+            if (outcome != null) {
+                done = true;
+                if (hedgeTimer != null) {
+                    hedgeTimer.cancel();
+                }
+                losers = List.copyOf(inflight);
+            }
+        }
+        // Outside the monitor: cancelling may call back into ended() on this thread.
+        for (Run loser : losers) {
+            loser.call.cancel("another attempt answered first", null);
+        }
+        if (outcome != null) {
+            result.complete(outcome);
+        }
+    }
+
+    /** Starts a retry if one is allowed and returns null, or returns {@code giveUp}. Caller holds the monitor. */
+    private InferOutcome retryOr(InferOutcome giveUp) {
+        if (!inflight.isEmpty()) {
+            return null; // the hedge still running may answer
+        }
+        if (deadline.isExpired()) {
+            return new InferOutcome.TimedOut(attempts, lastWorker);
+        }
+        if (attempts >= router.options().maxAttempts()
+                || deadline.timeRemaining(TimeUnit.NANOSECONDS)
+                        < router.options().minAttemptBudget().toNanos()) {
+            return giveUp;
+        }
+        List<WorkerInfo> warm = router.workers().warm(model);
+        Optional<WorkerInfo> next = router.balancer().choose(warm, tried);
+        if (next.isEmpty()) {
+            next = router.balancer().choose(warm, Set.of(last));
+        }
+        if (next.isEmpty() || !router.retryBudget().tryWithdraw()) {
+            return giveUp;
+        }
+        launch(next.get());
+        return null;
+    }
+
+    /** One attempt: its worker, its balancer handle, its gRPC call, and the observer of its answer. */
+    private final class Run implements StreamObserver<ModelInferResponse> {
+        final WorkerInfo worker;
+        final PeakEwmaBalancer.Attempt attempt;
+        final ClientCall<ModelInferRequest, ModelInferResponse> call;
+        private ModelInferResponse response;
+
+        Run(
+                WorkerInfo worker,
+                PeakEwmaBalancer.Attempt attempt,
+                ClientCall<ModelInferRequest, ModelInferResponse> call) {
+            this.worker = worker;
+            this.attempt = attempt;
+            this.call = call;
+        }
+
+        @Override
+        public void onNext(ModelInferResponse value) {
+            response = value;
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            Status status = Status.fromThrowable(t);
+            Metadata trailers = Status.trailersFromThrowable(t);
+            ended(this, null, status, trailers == null ? new Metadata() : trailers);
+        }
+
+        @Override
+        public void onCompleted() {
+            ended(this, response, Status.OK, new Metadata());
+        }
+    }
+}

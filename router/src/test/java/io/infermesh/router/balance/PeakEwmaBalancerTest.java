@@ -1,0 +1,166 @@
+package io.infermesh.router.balance;
+
+import static io.infermesh.router.testing.Workers.worker;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.infermesh.router.WorkerId;
+import io.infermesh.router.WorkerInfo;
+import io.infermesh.router.testing.ManualClock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class PeakEwmaBalancerTest {
+    private final ManualClock clock = new ManualClock();
+    private final WorkerInfo a = worker("a", "m");
+    private final WorkerInfo b = worker("b", "m");
+    private final WorkerInfo c = worker("c", "m");
+
+    private PeakEwmaBalancer balancer(OutlierEjection.Options ejection) {
+        return new PeakEwmaBalancer(
+                PeakEwmaBalancer.Options.DEFAULTS, clock, new Random(42), new OutlierEjection(ejection, clock));
+    }
+
+    private PeakEwmaBalancer balancer() {
+        return balancer(OutlierEjection.Options.DEFAULTS);
+    }
+
+    /** Sends {@code n} sequential requests; each takes {@code latency(worker)} and ends with {@code feedback}. */
+    private Map<WorkerId, Integer> run(
+            PeakEwmaBalancer p, List<WorkerInfo> warm, int n, Function<WorkerId, Outcome> behaviour) {
+        Map<WorkerId, Integer> picks = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            WorkerInfo w = p.choose(warm, Set.of()).orElseThrow();
+            picks.merge(w.id(), 1, Integer::sum);
+            PeakEwmaBalancer.Attempt attempt = p.begin(w.id());
+            Outcome o = behaviour.apply(w.id());
+            clock.advance(o.latency());
+            attempt.finish(o.feedback());
+            clock.advance(Duration.ofMillis(1));
+        }
+        return picks;
+    }
+
+    private record Outcome(Duration latency, Feedback feedback) {}
+
+    @Test
+    void prefersTheWorkerWithTheLowerLatency() {
+        PeakEwmaBalancer p = balancer();
+        Map<WorkerId, Integer> picks = run(
+                p,
+                List.of(a, b, c),
+                3000,
+                id -> new Outcome(
+                        id.equals(c.id()) ? Duration.ofMillis(100) : Duration.ofMillis(10), Feedback.SUCCESS));
+
+        assertTrue(picks.getOrDefault(c.id(), 0) < 3000 / 100, "slow worker got " + picks);
+        assertTrue(picks.get(a.id()) > 1000 && picks.get(b.id()) > 1000, "fast workers share the rest: " + picks);
+    }
+
+    @Test
+    void aWorkerThatFailsFastGetsLittleTraffic() {
+        // Ejection out of the way: the penalty alone must keep traffic off the worker.
+        PeakEwmaBalancer p =
+                balancer(new OutlierEjection.Options(1_000_000, Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        Map<WorkerId, Integer> picks = run(
+                p,
+                List.of(a, b, c),
+                3000,
+                id -> id.equals(c.id())
+                        ? new Outcome(Duration.ofMillis(1), Feedback.FAILURE)
+                        : new Outcome(Duration.ofMillis(10), Feedback.SUCCESS));
+
+        assertTrue(picks.getOrDefault(c.id(), 0) < 3000 / 50, "failing worker got " + picks);
+    }
+
+    @Test
+    void aFailureCountsAsAtLeastThePenalty() {
+        PeakEwmaBalancer p = balancer();
+        p.begin(a.id()).finish(Feedback.FAILURE);
+
+        assertEquals(PeakEwmaBalancer.Options.DEFAULTS.failurePenalty(), p.estimate(a.id()));
+    }
+
+    @Test
+    void aSlowSampleReplacesTheEstimateAtOnceAndAFastOneDecaysItGradually() {
+        PeakEwmaBalancer p = balancer();
+        PeakEwmaBalancer.Attempt first = p.begin(a.id());
+        clock.advance(Duration.ofMillis(10));
+        first.finish(Feedback.SUCCESS);
+        PeakEwmaBalancer.Attempt slow = p.begin(a.id());
+        clock.advance(Duration.ofMillis(200));
+        slow.finish(Feedback.SUCCESS);
+        assertEquals(Duration.ofMillis(200), p.estimate(a.id()), "peak");
+
+        clock.advance(Duration.ofSeconds(1));
+        double w = Math.exp(-1.0 / 10);
+        assertEquals(200e6 * w, p.estimate(a.id()).toNanos(), 1e3, "E(t) = E·exp(−Δt/τ)");
+
+        PeakEwmaBalancer.Attempt fast = p.begin(a.id());
+        fast.finish(Feedback.SUCCESS); // 0 ns at Δt = 1 s: E ← E·w + 0·(1−w)
+        assertEquals(200e6 * w, p.estimate(a.id()).toNanos(), 1e3);
+    }
+
+    @Test
+    void requestsInFlightMakeAFastWorkerLookBusy() {
+        PeakEwmaBalancer p = balancer();
+        for (WorkerInfo w : List.of(a, b)) {
+            PeakEwmaBalancer.Attempt t = p.begin(w.id());
+            clock.advance(Duration.ofMillis(10));
+            t.finish(Feedback.SUCCESS);
+        }
+        p.begin(a.id());
+        p.begin(a.id());
+
+        for (int i = 0; i < 20; i++) {
+            assertEquals(b.id(), p.choose(List.of(a, b), Set.of()).orElseThrow().id());
+        }
+        assertEquals(2, p.inflight(a.id()));
+        assertEquals(3 * p.estimate(a.id()).toNanos(), p.cost(a.id()), 1.0);
+    }
+
+    @Test
+    void neverChoosesAnExcludedWorker() {
+        PeakEwmaBalancer p = balancer();
+        for (int i = 0; i < 100; i++) {
+            assertEquals(
+                    c.id(),
+                    p.choose(List.of(a, b, c), Set.of(a.id(), b.id()))
+                            .orElseThrow()
+                            .id());
+        }
+        assertTrue(p.choose(List.of(a), Set.of(a.id())).isEmpty());
+        assertTrue(p.choose(List.of(), Set.of()).isEmpty());
+    }
+
+    @Test
+    void ejectsAWorkerAfterRepeatedFailuresProbesItOnceThenReadmitsIt() {
+        OutlierEjection.Options options = new OutlierEjection.Options(3, Duration.ofSeconds(5), Duration.ofMinutes(1));
+        PeakEwmaBalancer p = balancer(options);
+        for (int i = 0; i < 3; i++) {
+            p.begin(c.id()).finish(Feedback.FAILURE);
+        }
+        for (int i = 0; i < 50; i++) {
+            assertFalse(p.choose(List.of(a, b, c), Set.of()).orElseThrow().id().equals(c.id()), "ejected");
+        }
+
+        clock.advance(Duration.ofSeconds(5));
+        assertEquals(c.id(), p.choose(List.of(a, b, c), Set.of()).orElseThrow().id(), "the probe");
+        for (int i = 0; i < 50; i++) {
+            assertFalse(p.choose(List.of(a, b, c), Set.of()).orElseThrow().id().equals(c.id()), "one probe only");
+        }
+
+        PeakEwmaBalancer.Attempt probe = p.begin(c.id());
+        clock.advance(Duration.ofMillis(5));
+        probe.finish(Feedback.SUCCESS);
+        assertEquals(Duration.ofMillis(5), p.estimate(c.id()), "re-admitted with the probe's latency");
+        assertTrue(p.choose(List.of(c), Set.of()).isPresent());
+    }
+}

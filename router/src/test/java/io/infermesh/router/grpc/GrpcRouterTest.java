@@ -1,0 +1,276 @@
+package io.infermesh.router.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.infermesh.openapi.inference.GRPCInferenceServiceGrpc;
+import io.infermesh.openapi.inference.ModelInferRequest;
+import io.infermesh.router.CallPolicy;
+import io.infermesh.router.Hedging;
+import io.infermesh.router.InferOutcome;
+import io.infermesh.router.ModelLoadSpec;
+import io.infermesh.router.Shed;
+import io.infermesh.router.Ticker;
+import io.infermesh.router.WorkerId;
+import io.infermesh.router.WorkerInfo;
+import io.infermesh.router.WorkerSet;
+import io.infermesh.router.auth.TokenSigner;
+import io.infermesh.router.auth.TokenVerifier;
+import io.infermesh.router.auth.WorkerAuth;
+import io.infermesh.router.balance.Feedback;
+import io.infermesh.router.balance.OutlierEjection;
+import io.infermesh.router.balance.PeakEwmaBalancer;
+import io.infermesh.router.cold.ColdLoadCoordinator;
+import io.infermesh.router.retry.RetryBudget;
+import io.infermesh.router.scale.DemandScaler;
+import io.infermesh.router.spi.Scheduler;
+import io.infermesh.router.testing.FakeWorker;
+import io.infermesh.router.testing.FakeWorker.Behaviour;
+import java.math.BigInteger;
+import java.net.ServerSocket;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The router against real gRPC workers on loopback ports, each checking the gateway's token. */
+class GrpcRouterTest {
+    private static final KeyPair GATEWAY = WorkerAuth.generateKeyPair();
+    private static final CallPolicy POLICY = CallPolicy.idempotent(Duration.ofSeconds(10));
+
+    private final List<FakeWorker> fakes = new ArrayList<>();
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    private final WorkerSet workers = WorkerSet.create();
+    private final OutlierEjection ejection = new OutlierEjection(OutlierEjection.Options.DEFAULTS, Ticker.SYSTEM);
+    private final PeakEwmaBalancer balancer =
+            new PeakEwmaBalancer(PeakEwmaBalancer.Options.DEFAULTS, Ticker.SYSTEM, new Random(7), ejection);
+    private final WorkerChannels channels = WorkerChannels.plaintext(
+            Optional.of(new TokenSigner("gw1", GATEWAY.getPrivate(), Duration.ofMinutes(5), Clock.systemUTC())));
+    private final GrpcRouter router = new GrpcRouter(
+            workers,
+            balancer,
+            new ColdLoadCoordinator(
+                    ColdLoadCoordinator.Options.DEFAULTS,
+                    workers,
+                    ejection,
+                    new GrpcWorkerControl(channels, Duration.ofSeconds(10)),
+                    Scheduler.of(timers),
+                    Ticker.SYSTEM),
+            new DemandScaler(DemandScaler.Options.DEFAULTS, Ticker.SYSTEM),
+            channels,
+            RetryBudget.unlimited(),
+            Scheduler.of(timers),
+            GrpcRouter.Options.DEFAULTS);
+
+    private FakeWorker fake(String id) {
+        FakeWorker f = new FakeWorker(
+                id,
+                new TokenVerifier(
+                        WorkerId.of(id),
+                        Map.of("gw1", GATEWAY.getPublic()),
+                        Duration.ofMinutes(5),
+                        Duration.ofSeconds(30),
+                        Clock.systemUTC()));
+        fakes.add(f);
+        return f;
+    }
+
+    /** Makes {@code worker} look slow to the balancer, so the other one is chosen first. */
+    private void disfavour(FakeWorker worker) {
+        balancer.begin(worker.id).finish(Feedback.BUSY);
+    }
+
+    private static ModelInferRequest request() {
+        return ModelInferRequest.newBuilder().setModelName("m").setId("req-1").build();
+    }
+
+    private InferOutcome infer(CallPolicy policy) throws Exception {
+        return router.infer(request(), policy, Optional.empty()).get(30, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() {
+        channels.close();
+        fakes.forEach(FakeWorker::close);
+        timers.shutdownNow();
+    }
+
+    @Test
+    void routesAroundAWorkerThatReturnsUnavailable() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.UNAVAILABLE);
+        FakeWorker b = fake("b");
+        workers.replaceAll(List.of(a.info("m"), b.info("m")));
+        disfavour(b);
+
+        InferOutcome.Served served = assertInstanceOf(InferOutcome.Served.class, infer(POLICY));
+        assertEquals(b.id, served.worker());
+        assertEquals(2, served.attempts());
+        assertEquals("req-1", served.response().getId());
+        assertEquals(1, a.inferCalls.get());
+    }
+
+    @Test
+    void retriesOnAnotherWorkerWhenThePortIsClosed() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        WorkerInfo gone = new WorkerInfo(
+                WorkerId.of("gone"), "127.0.0.1:" + closedPort, "pool-1", Map.of("m", "v"), 1, 1, BigInteger.ONE);
+        FakeWorker b = fake("b");
+        workers.replaceAll(List.of(gone, b.info("m")));
+        disfavour(b);
+
+        InferOutcome.Served served = assertInstanceOf(InferOutcome.Served.class, infer(POLICY));
+        assertEquals(b.id, served.worker());
+        assertEquals(2, served.attempts());
+    }
+
+    @Test
+    void returnsAnInvalidArgumentAsIsWithoutRetrying() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.INVALID_ARGUMENT);
+        FakeWorker b = fake("b").behave(Behaviour.INVALID_ARGUMENT);
+        workers.replaceAll(List.of(a.info("m"), b.info("m")));
+
+        InferOutcome.WorkerError error = assertInstanceOf(InferOutcome.WorkerError.class, infer(POLICY));
+        assertEquals(Status.Code.INVALID_ARGUMENT, error.status().getCode());
+        assertEquals(1, a.inferCalls.get() + b.inferCalls.get());
+    }
+
+    @Test
+    void doesNotRetryARequestThatIsNotIdempotent() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.UNAVAILABLE);
+        FakeWorker b = fake("b");
+        workers.replaceAll(List.of(a.info("m"), b.info("m")));
+        disfavour(b);
+
+        InferOutcome outcome = infer(new CallPolicy(Duration.ofSeconds(10), false, Hedging.off()));
+        assertEquals(
+                Status.Code.UNAVAILABLE,
+                assertInstanceOf(InferOutcome.WorkerError.class, outcome)
+                        .status()
+                        .getCode());
+        assertEquals(0, b.inferCalls.get());
+    }
+
+    @Test
+    void forgetsAStaleRouteAndServesFromAWorkerThatHoldsTheModel() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.NOT_FOUND);
+        FakeWorker b = fake("b");
+        workers.replaceAll(List.of(a.info("m"), b.info("m")));
+        disfavour(b);
+
+        assertEquals(
+                b.id, assertInstanceOf(InferOutcome.Served.class, infer(POLICY)).worker());
+        assertEquals(
+                List.of(b.id), workers.warm("m").stream().map(WorkerInfo::id).toList());
+    }
+
+    @Test
+    void shedsWhenEveryAttemptMeetsABusyOrUnavailableWorkerNeverTheSameOneTwiceInARow() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.UNAVAILABLE);
+        FakeWorker b = fake("b").behave(Behaviour.BUSY);
+        workers.replaceAll(List.of(a.info("m"), b.info("m")));
+        disfavour(b);
+
+        Shed shed = assertInstanceOf(Shed.class, infer(POLICY));
+        assertEquals(Shed.Reason.WORKERS_UNAVAILABLE, shed.reason());
+        assertEquals(2, a.inferCalls.get(), "a, b, a");
+        assertEquals(1, b.inferCalls.get());
+    }
+
+    @Test
+    void hedgesASlowRequestToAnotherWorkerAndCancelsTheSlowCopy() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.HANG);
+        FakeWorker b = fake("b");
+        workers.replaceAll(List.of(a.info("m"), b.info("m")));
+        disfavour(b);
+
+        InferOutcome outcome = infer(POLICY.withHedging(Hedging.after(Duration.ofMillis(20))));
+        InferOutcome.Served served = assertInstanceOf(InferOutcome.Served.class, outcome);
+        assertEquals(b.id, served.worker());
+        assertEquals(2, served.attempts());
+        assertTrue(a.cancelled.await(10, TimeUnit.SECONDS), "the slow copy was cancelled");
+    }
+
+    @Test
+    void endsWithTimedOutWhenTheDeadlinePasses() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.HANG);
+        workers.replaceAll(List.of(a.info("m")));
+
+        InferOutcome outcome = infer(CallPolicy.idempotent(Duration.ofMillis(200)));
+        assertEquals(1, assertInstanceOf(InferOutcome.TimedOut.class, outcome).attempts());
+    }
+
+    @Test
+    void loadsAColdModelOnOneWorkerAndServesFromIt() throws Exception {
+        FakeWorker c = fake("c");
+        workers.replaceAll(List.of(c.info()));
+
+        InferOutcome outcome = router.infer(
+                        request(),
+                        POLICY,
+                        Optional.of(
+                                new ModelLoadSpec("m", "bafyManifest", 1 << 20, Map.of("blob_base_url", "http://s3/"))))
+                .get(30, TimeUnit.SECONDS);
+
+        assertEquals(c.id, assertInstanceOf(InferOutcome.Served.class, outcome).worker());
+        assertEquals(1, c.loads.size());
+        assertEquals(
+                "bafyManifest",
+                c.loads.getFirst().getParametersOrThrow("manifest_cid").getStringParam());
+        assertEquals(
+                "http://s3/",
+                c.loads.getFirst().getParametersOrThrow("blob_base_url").getStringParam());
+    }
+
+    @Test
+    void shedsAColdModelWhenNoLoadWasAskedFor() throws Exception {
+        assertEquals(
+                Shed.Reason.NO_WARM_WORKER,
+                assertInstanceOf(Shed.class, infer(POLICY)).reason());
+    }
+
+    @Test
+    void aWorkerPortAnswersNobodyWithoutTheGatewaysToken() {
+        FakeWorker a = fake("a");
+        ManagedChannel bare = ManagedChannelBuilder.forAddress("127.0.0.1", a.port())
+                .usePlaintext()
+                .build();
+        try {
+            StatusRuntimeException e =
+                    assertThrows(StatusRuntimeException.class, () -> GRPCInferenceServiceGrpc.newBlockingStub(bare)
+                            .modelInfer(request()));
+            assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+            assertEquals(0, a.inferCalls.get());
+        } finally {
+            bare.shutdownNow();
+        }
+    }
+
+    @Test
+    void closesTheChannelOfAWorkerThatLeft() throws Exception {
+        FakeWorker a = fake("a");
+        workers.replaceAll(List.of(a.info("m")));
+        infer(POLICY);
+        assertEquals(1, channels.size());
+
+        workers.replaceAll(List.of());
+        assertEquals(0, channels.size());
+    }
+}

@@ -31,16 +31,18 @@ import java.util.Set;
  * <p>The PyTorch engine starts with the first load ({@link TorchRuntime}). Thread-safe.
  */
 public final class TorchScriptBackend implements Backend {
-    /** Element types libtorch holds and the protocol carries (libtorch has no strings; its wide unsigned are partial). */
+    /**
+     * Element types a TorchScript model's tensors may have. Not BYTES (libtorch has no strings), not UINT16/32/64
+     * (libtorch's support is partial), and not INT16 or BF16: DJL 0.35.1's JNI aborts the whole process when asked to
+     * create a tensor of either type, so the manifest check here is what keeps such a request from reaching it.
+     */
     static final Set<DataType> TYPES = Set.of(
             DataType.BOOL,
             DataType.UINT8,
             DataType.INT8,
-            DataType.INT16,
             DataType.INT32,
             DataType.INT64,
             DataType.FP16,
-            DataType.BF16,
             DataType.FP32,
             DataType.FP64);
 

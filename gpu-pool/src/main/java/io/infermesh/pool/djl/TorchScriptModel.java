@@ -16,6 +16,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A TorchScript module run by libtorch: {@code forward(inputs...)} with the inputs in signature order, its result (a
@@ -26,6 +28,10 @@ import java.util.List;
 final class TorchScriptModel implements LoadedModel {
     /** Triton's platform name for TorchScript models. */
     static final String PLATFORM = "pytorch_libtorch";
+
+    /** DJL's names for {@link TorchScriptBackend#TYPES}; anything else (bfloat16, int16, complex) reads as unknown. */
+    private static final Set<ai.djl.ndarray.types.DataType> READABLE =
+            TorchScriptBackend.TYPES.stream().map(OrtTypes::toDjl).collect(Collectors.toUnmodifiableSet());
 
     private final TorchRuntime runtime;
     private final PtSymbolBlock block;
@@ -113,7 +119,16 @@ final class TorchScriptModel implements LoadedModel {
                     throw mismatch("returned a value of type " + part.getType() + " for output '" + info.name()
                             + "'; outputs are tensors");
                 }
-                Tensor t = OnnxModel.fromNd(info.name(), part.toTensor(scope));
+                NDArray array = part.toTensor(scope);
+                if (!READABLE.contains(array.getDataType())) {
+                    throw mismatch("returned output '" + info.name() + "' with element type " + array.getDataType()
+                            + ", which this worker cannot read from libtorch (it reads "
+                            + TorchScriptBackend.TYPES.stream()
+                                    .map(Enum::name)
+                                    .sorted()
+                                    .toList() + ")");
+                }
+                Tensor t = OnnxModel.fromNd(info.name(), array);
                 if (t.type() != info.type() || !info.shape().accepts(t.shape())) {
                     throw mismatch("returned output '" + info.name() + "' as " + t.type() + " " + t.shape()
                             + " but its manifest declares " + info.type() + " " + info.shape());

@@ -189,6 +189,28 @@ class TorchScriptBackendTest {
     }
 
     @Test
+    void carriesEveryElementTypeItAccepts() throws IOException {
+        byte[] identity = TorchScriptArchive.module("identity", "Identity")
+                .forward("x: Tensor", "Tensor", "return x")
+                .toBytes();
+        for (DataType type : TorchScriptBackend.TYPES) {
+            List<TensorSpec> spec = List.of(new TensorSpec("x", type.name(), List.of(-1L, 2L)));
+            List<TensorSpec> out = List.of(new TensorSpec("y", type.name(), List.of(-1L, 2L)));
+            Files.deleteIfExists(dir.resolve("identity.pt"));
+            try (LoadedModel m = load(source(Map.of("identity.pt", identity), spec, out))) {
+                byte[] raw = new byte[4 * type.byteSize()];
+                for (int i = 0; i < raw.length; i++) {
+                    raw[i] = (byte) (type == DataType.BOOL ? i % 2 : i * 7 + 1);
+                }
+                Tensor x = new Tensor("x", type, TensorShape.of(2, 2), java.nio.ByteBuffer.wrap(raw));
+                Tensor y = m.infer(List.of(x)).getFirst();
+                assertEquals(type, y.type(), type.name());
+                assertEquals(x.data(), y.data(), type.name());
+            }
+        }
+    }
+
+    @Test
     void refusesAManifestWithoutTensorSpecs() throws IOException {
         Source s = source(Map.of("mlp.pt", TestModules.mlp().toBytes()), List.of(), List.of());
         TorchRuntime fresh = new TorchRuntime(TorchSettings.defaults());
@@ -267,6 +289,22 @@ class TorchScriptBackendTest {
             assertEquals(WorkerException.Code.FAILED_PRECONDITION, e.code());
             assertTrue(e.getMessage().contains("'next_ids' as INT64 [1]"), e.getMessage());
             assertTrue(e.getMessage().contains("declares INT32 [-1]"), e.getMessage());
+        }
+    }
+
+    @Test
+    void failsClearlyWhenAnOutputHasATypeItCannotRead() throws IOException {
+        // torch.to(x, 15): bfloat16, which DJL reads back as an unknown type.
+        byte[] bf16 = TorchScriptArchive.module("cast", "Cast")
+                .forward("x: Tensor", "Tensor", "return torch.to(x, 15)")
+                .toBytes();
+        List<TensorSpec> spec = List.of(new TensorSpec("x", "FP32", List.of(-1L)));
+        try (LoadedModel m = load(source(Map.of("cast.pt", bf16), spec, spec))) {
+            WorkerException e = assertThrows(
+                    WorkerException.class,
+                    () -> m.infer(List.of(Tensor.ofFloats("x", TensorShape.of(2), new float[] {1, 2}))));
+            assertEquals(WorkerException.Code.FAILED_PRECONDITION, e.code());
+            assertTrue(e.getMessage().contains("cannot read"), e.getMessage());
         }
     }
 

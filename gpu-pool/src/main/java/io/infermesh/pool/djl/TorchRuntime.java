@@ -42,12 +42,6 @@ public final class TorchRuntime {
         return Optional.ofNullable(startup);
     }
 
-    /** libtorch's version; starts the engine. */
-    public String version() {
-        manager();
-        return Engine.getEngine(ENGINE).getVersion();
-    }
-
     synchronized PtNDManager manager() {
         if (manager == null) {
             start();

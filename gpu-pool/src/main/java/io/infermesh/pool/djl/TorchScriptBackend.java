@@ -80,7 +80,7 @@ public final class TorchScriptBackend implements Backend {
         Path file = source.directory().resolve(path);
         TorchArchivePolicy.requireTorchScript(file, path);
         PtSymbolBlock block = runtime.open(file, path);
-        return new TorchScriptModel(runtime, block, signature, estimateMemoryBytes(source.manifest()));
+        return new TorchScriptModel(runtime.manager(), block, signature, estimateMemoryBytes(source.manifest()));
     }
 
     /** The manifest's tensors as the model's signature; INVALID_ARGUMENT when they are missing or not numeric. */

@@ -33,13 +33,14 @@ final class TorchScriptModel implements LoadedModel {
     private static final Set<ai.djl.ndarray.types.DataType> READABLE =
             TorchScriptBackend.TYPES.stream().map(OrtTypes::toDjl).collect(Collectors.toUnmodifiableSet());
 
-    private final TorchRuntime runtime;
+    private final PtNDManager manager;
     private final PtSymbolBlock block;
     private final ModelSignature signature;
     private final long memoryBytes;
 
-    TorchScriptModel(TorchRuntime runtime, PtSymbolBlock block, ModelSignature signature, long memoryBytes) {
-        this.runtime = runtime;
+    /** @param manager the engine's array manager; each call works in a sub-manager of it */
+    TorchScriptModel(PtNDManager manager, PtSymbolBlock block, ModelSignature signature, long memoryBytes) {
+        this.manager = manager;
         this.block = block;
         this.signature = signature;
         this.memoryBytes = memoryBytes;
@@ -52,7 +53,7 @@ final class TorchScriptModel implements LoadedModel {
 
     @Override
     public List<Tensor> infer(List<Tensor> inputs) {
-        try (NDManager scope = runtime.manager().newSubManager()) {
+        try (NDManager scope = manager.newSubManager()) {
             IValue[] args = new IValue[inputs.size()];
             try {
                 for (int i = 0; i < args.length; i++) {

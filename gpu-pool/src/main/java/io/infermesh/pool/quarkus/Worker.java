@@ -56,6 +56,7 @@ public class Worker {
 
     private ModelCache cache;
     private OrtRuntime ort;
+    private Optional<TorchRuntime> torch = Optional.empty();
     private Optional<BlobSource> store;
     private HttpClient http;
     private ExecutorService background;
@@ -83,10 +84,11 @@ public class Worker {
             case "djl" -> {
                 // Nothing of PyTorch starts here: TorchRuntime extracts and loads libtorch on the first TorchScript
                 // load.
-                TorchRuntime torch = new TorchRuntime(new TorchSettings(
+                TorchRuntime pytorch = new TorchRuntime(new TorchSettings(
                         config.pytorch().intraOpThreads(), config.pytorch().interOpThreads()));
+                torch = Optional.of(pytorch);
                 backends = List.of(
-                        new TextEmbeddingBackend(ort), new OnnxRuntimeBackend(ort), new TorchScriptBackend(torch));
+                        new TextEmbeddingBackend(ort), new OnnxRuntimeBackend(ort), new TorchScriptBackend(pytorch));
             }
             case "triton" -> {
                 String target = config.triton()
@@ -219,6 +221,11 @@ public class Worker {
     /** Why a preload failed, if one did (the worker then never becomes ready). */
     public Optional<String> preloadFailure() {
         return Optional.ofNullable(preloadFailure);
+    }
+
+    /** The in-process PyTorch runtime ({@code djl} mode), started or not. */
+    public Optional<TorchRuntime> torch() {
+        return torch;
     }
 
     public Optional<CapabilityReport> capability() {

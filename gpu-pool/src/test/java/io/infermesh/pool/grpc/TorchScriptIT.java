@@ -31,6 +31,9 @@ import io.infermesh.store.s3.S3Config;
 import io.infermesh.store.testing.DeployedService;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -320,10 +323,16 @@ class TorchScriptIT {
     }
 
     @Test
-    void theWorkerHasLibtorchLoadedOnceATorchScriptModelIs() throws IOException {
+    void theWorkerHasLibtorchLoadedOnceATorchScriptModelIs() throws IOException, InterruptedException {
         // The counterpart of WorkerIT.anOnnxOnlyWorkerNeverLoadsLibtorch: the same check sees libtorch when it is
         // there.
         String maps = Files.readString(Path.of("/proc", worker.value("PID"), "maps"));
         assertTrue(maps.contains("libtorch_cpu.so"), "libtorch is mapped into the worker");
+        HttpResponse<String> ready = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(worker.value("WORKER_HTTP") + "/q/health/ready"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertTrue(ready.body().contains("pytorchStartupMs"), ready.body());
     }
 }

@@ -1,19 +1,17 @@
 package io.infermesh.pool.djl;
 
-import io.infermesh.pool.WorkerException;
 import io.infermesh.pool.spi.Backend;
 import io.infermesh.pool.spi.LoadedModel;
 import io.infermesh.pool.spi.ModelSource;
 import io.infermesh.store.manifest.Framework;
 import io.infermesh.store.manifest.Manifest;
-import io.infermesh.store.manifest.ManifestFile;
 import java.nio.file.Path;
 import java.util.List;
 
 /** Serves an ONNX model's graph inputs and outputs as they are (task {@code raw-tensors} or any other task). */
 public final class OnnxRuntimeBackend implements Backend {
     /** Load parameter naming the .onnx file when a manifest lists several. */
-    public static final String MODEL_FILE_PARAMETER = "model_file";
+    public static final String MODEL_FILE_PARAMETER = ModelFileChoice.PARAMETER;
 
     private final OrtRuntime runtime;
 
@@ -47,18 +45,6 @@ public final class OnnxRuntimeBackend implements Backend {
     }
 
     static String onnxFile(ModelSource source) {
-        String named = source.parameters().get(MODEL_FILE_PARAMETER);
-        List<String> onnx = source.manifest().files().stream()
-                .map(ManifestFile::path)
-                .filter(p -> named == null ? p.endsWith(".onnx") : p.equals(named))
-                .toList();
-        if (onnx.size() != 1) {
-            throw WorkerException.invalidArgument(
-                    named != null
-                            ? "the manifest has no file '" + named + "' (parameter " + MODEL_FILE_PARAMETER + ")"
-                            : "the manifest lists " + onnx.size() + " .onnx files " + onnx + "; name one with the load"
-                                    + " parameter " + MODEL_FILE_PARAMETER);
-        }
-        return onnx.getFirst();
+        return ModelFileChoice.choose(source, ".onnx", List.of(".onnx"));
     }
 }

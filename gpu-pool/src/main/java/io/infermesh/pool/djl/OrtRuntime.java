@@ -20,8 +20,7 @@ public final class OrtRuntime {
     private final OrtSettings settings;
 
     public OrtRuntime(OrtSettings settings) {
-        // No model zoo or native downloads: everything this worker runs comes from verified blobs and jars.
-        System.setProperty("ai.djl.offline", "true");
+        DjlProcessSettings.apply();
         this.engine = Engine.getEngine(ENGINE);
         this.env = OrtEnvironment.getEnvironment();
         this.manager = (OrtNDManager) engine.newBaseManager();

@@ -15,6 +15,9 @@ import io.infermesh.pool.djl.OrtBenchmark;
 import io.infermesh.pool.djl.OrtRuntime;
 import io.infermesh.pool.djl.OrtSettings;
 import io.infermesh.pool.djl.TextEmbeddingBackend;
+import io.infermesh.pool.djl.TorchRuntime;
+import io.infermesh.pool.djl.TorchScriptBackend;
+import io.infermesh.pool.djl.TorchSettings;
 import io.infermesh.pool.spi.Backend;
 import io.infermesh.pool.triton.TritonBackend;
 import io.infermesh.store.s3.S3BlobStore;
@@ -36,7 +39,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The worker process: builds the backends and the model cache from {@link WorkerConfig}, runs the start-up benchmark,
+ * The worker process: builds the backends (ONNX Runtime, text embedding, TorchScript; or Triton) and the model cache from {@link WorkerConfig}, runs the start-up benchmark,
  * loads the models to preload, and is what the gRPC service, health checks and metrics read. Ready once both are
  * done.
  */
@@ -58,6 +61,7 @@ public class Worker {
 
     private ModelCache cache;
     private OrtRuntime ort;
+    private Optional<TorchRuntime> torch = Optional.empty();
     private Optional<BlobSource> store;
     private HttpClient http;
     private ExecutorService background;
@@ -82,7 +86,15 @@ public class Worker {
         ort = new OrtRuntime(
                 new OrtSettings(config.onnx().intraOpThreads(), config.onnx().interOpThreads()));
         switch (config.backend()) {
-            case "djl" -> backends = List.of(new TextEmbeddingBackend(ort), new OnnxRuntimeBackend(ort));
+            case "djl" -> {
+                // Nothing of PyTorch starts here: TorchRuntime extracts and loads libtorch on the first TorchScript
+                // load.
+                TorchRuntime pytorch = new TorchRuntime(new TorchSettings(
+                        config.pytorch().intraOpThreads(), config.pytorch().interOpThreads()));
+                torch = Optional.of(pytorch);
+                backends = List.of(
+                        new TextEmbeddingBackend(ort), new OnnxRuntimeBackend(ort), new TorchScriptBackend(pytorch));
+            }
             case "triton" -> {
                 String target = config.triton()
                         .target()
@@ -216,6 +228,11 @@ public class Worker {
     /** Why a preload failed, if one did (the worker then never becomes ready). */
     public Optional<String> preloadFailure() {
         return Optional.ofNullable(preloadFailure);
+    }
+
+    /** The in-process PyTorch runtime ({@code djl} mode), started or not. */
+    public Optional<TorchRuntime> torch() {
+        return torch;
     }
 
     public Optional<CapabilityReport> capability() {

@@ -24,7 +24,10 @@ public interface WorkerConfig {
     @WithDefault("64M")
     MemorySize maxRequestBytes();
 
-    /** {@code djl}: run models in-process (ONNX Runtime); {@code triton}: forward to an upstream server. */
+    /**
+     * {@code djl}: run models in-process (ONNX Runtime for ONNX, libtorch for TorchScript); {@code triton}: forward to
+     * an upstream server.
+     */
     @WithDefault("djl")
     String backend();
 
@@ -37,6 +40,8 @@ public interface WorkerConfig {
     Batching batching();
 
     Onnx onnx();
+
+    Pytorch pytorch();
 
     Triton triton();
 
@@ -66,6 +71,18 @@ public interface WorkerConfig {
 
     /** ONNX Runtime session threads (0 = ONNX Runtime's default). */
     interface Onnx {
+        @WithDefault("1")
+        int intraOpThreads();
+
+        @WithDefault("1")
+        int interOpThreads();
+    }
+
+    /**
+     * libtorch threads for TorchScript models (0 = libtorch's default: one per core). libtorch's pools are
+     * process-wide and sized once, when the first TorchScript model loads (that is also when PyTorch starts at all).
+     */
+    interface Pytorch {
         @WithDefault("1")
         int intraOpThreads();
 

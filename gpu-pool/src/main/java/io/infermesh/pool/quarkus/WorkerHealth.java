@@ -1,6 +1,7 @@
 package io.infermesh.pool.quarkus;
 
 import io.infermesh.pool.bench.HardwareFacts;
+import io.infermesh.pool.djl.TorchRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -28,6 +29,10 @@ public class WorkerHealth implements HealthCheck {
                     .withData("memoryReservedBytes", worker.cache().reservedBytes());
         }
         worker.preloadFailure().ifPresent(reason -> b.withData("preloadFailure", reason));
+        // Present only once a TorchScript load started PyTorch (extraction and loading of libtorch included).
+        worker.torch()
+                .flatMap(TorchRuntime::startup)
+                .ifPresent(startup -> b.withData("pytorchStartupMs", startup.toMillis()));
         worker.capability().ifPresent(c -> {
             HardwareFacts h = c.hardware();
             b.withData("capabilityScore", Double.toString(c.score()))

@@ -475,6 +475,21 @@ class WorkerIT {
     }
 
     @Test
+    void anOnnxOnlyWorkerNeverLoadsLibtorch() throws Exception {
+        // Loads and serves ONNX models first, so any path that could start PyTorch has run.
+        stub.modelInfer(textRequest(MINILM, List.of("only onnx here")));
+        String maps = Files.readString(Path.of("/proc", worker.value("PID"), "maps"));
+        assertFalse(maps.contains("libtorch"), "libtorch is mapped into a worker that never loaded TorchScript");
+        assertFalse(maps.contains("libdjl_torch"), "DJL's PyTorch JNI is mapped into an ONNX-only worker");
+        HttpResponse<String> ready = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(worker.value("WORKER_HTTP") + "/q/health/ready"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertFalse(ready.body().contains("pytorchStartupMs"), ready.body());
+    }
+
+    @Test
     void forwardsToAnUpstreamServerInTritonMode() throws Exception {
         try (DeployedService front = DeployedService.start(
                 "worker.sh",

@@ -29,14 +29,14 @@ import java.util.List;
  * start-up. Touches no model and leaves nothing on disk.
  *
  * <ol>
- *   <li>32 MiB through the verifying stream downloads use (chunking, SHA-256 intrinsics, the DAG builder);
+ *   <li>8 MiB through the verifying stream downloads use (chunking, SHA-256 intrinsics, the DAG builder);
  *   <li>a manifest written and parsed back (JSON, CID and address parsing);
  *   <li>one GET with the HTTP client blob downloads use, to a URL of the worker itself (connection pool, selector
  *       thread, body subscribers); a failure there is ignored.
  * </ol>
  */
 public final class LoadPathWarmUp {
-    private static final int HASHED_BYTES = 32 << 20;
+    private static final int HASHED_BYTES = 8 << 20;
 
     private LoadPathWarmUp() {}
 

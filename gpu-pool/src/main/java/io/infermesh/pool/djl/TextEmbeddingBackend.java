@@ -1,6 +1,8 @@
 package io.infermesh.pool.djl;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infermesh.pool.DataType;
@@ -13,7 +15,6 @@ import io.infermesh.store.manifest.Manifest;
 import io.infermesh.store.manifest.ManifestFile;
 import io.infermesh.store.manifest.TensorSpec;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -120,11 +121,26 @@ public final class TextEmbeddingBackend implements Backend {
             throw WorkerException.invalidArgument(
                     MAX_SEQUENCE_LENGTH_PARAMETER + " must be an integer >= 2, not '" + given + "'");
         }
-        try {
-            JsonNode max = JSON.readTree(Files.readAllBytes(tokenizerFile))
-                    .path("truncation")
-                    .path("max_length");
-            return max.canConvertToInt() && max.intValue() >= 2 ? max.intValue() : DEFAULT_MAX_LENGTH;
+        return truncationLength(tokenizerFile);
+    }
+
+    /** The tokenizer file's {@code truncation.max_length}, or {@value #DEFAULT_MAX_LENGTH} when it sets none. */
+    static int truncationLength(Path tokenizerFile) {
+        // Streamed: the file is mostly vocabulary (hundreds of KB); building a tree of it cost 100-400 ms per load.
+        try (JsonParser json = JSON.createParser(tokenizerFile.toFile())) {
+            if (json.nextToken() != JsonToken.START_OBJECT) {
+                throw WorkerException.invalidArgument(tokenizerFile.getFileName() + " is not a JSON object");
+            }
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                String field = json.currentName();
+                JsonToken value = json.nextToken();
+                if (field.equals("truncation") && value == JsonToken.START_OBJECT) {
+                    JsonNode max = JSON.<JsonNode>readTree(json).path("max_length");
+                    return max.canConvertToInt() && max.intValue() >= 2 ? max.intValue() : DEFAULT_MAX_LENGTH;
+                }
+                json.skipChildren();
+            }
+            return DEFAULT_MAX_LENGTH;
         } catch (IOException e) {
             throw WorkerException.invalidArgument("cannot read " + tokenizerFile.getFileName() + ": " + e.getMessage());
         }

@@ -36,6 +36,12 @@ import java.util.Map;
  */
 final class TextEmbeddingModel implements LoadedModel {
     static final String PLATFORM = "infermesh_text_embedding";
+    /**
+     * Second output: per input, the tokens the model ran on (after truncation, special tokens included), INT64
+     * {@code [n]}. The gateway sums it into OpenAI's {@code usage}; callers that do not want it leave it out of the
+     * requested outputs.
+     */
+    static final String TOKEN_COUNT = "token_count";
     /** Most sequences one engine run takes; bigger batches are split into groups. */
     static final int MAX_GROUP = 32;
     /**
@@ -78,7 +84,13 @@ final class TextEmbeddingModel implements LoadedModel {
         this.signature = new ModelSignature(
                 PLATFORM,
                 List.of(new TensorInfo(inputName, DataType.BYTES, TensorShape.of(-1))),
-                List.of(new TensorInfo(outputName, DataType.FP32, TensorShape.of(-1, dim))));
+                List.of(
+                        new TensorInfo(outputName, DataType.FP32, TensorShape.of(-1, dim)),
+                        new TensorInfo(TOKEN_COUNT, DataType.INT64, TensorShape.of(-1))));
+        if (outputName.equals(TOKEN_COUNT)) {
+            throw WorkerException.invalidArgument("a text-embedding model's output cannot be named '" + TOKEN_COUNT
+                    + "': the worker reports token counts under that name");
+        }
     }
 
     @Override
@@ -92,7 +104,9 @@ final class TextEmbeddingModel implements LoadedModel {
         int n = texts.size();
         String outputName = signature.outputs().getFirst().name();
         if (n == 0) {
-            return List.of(Tensor.ofFloats(outputName, TensorShape.of(0, dim), new float[0]));
+            return List.of(
+                    Tensor.ofFloats(outputName, TensorShape.of(0, dim), new float[0]),
+                    Tensor.ofLongs(TOKEN_COUNT, TensorShape.of(0), new long[0]));
         }
         Encoding[] encodings = new Encoding[n];
         Integer[] order = new Integer[n];
@@ -113,7 +127,13 @@ final class TextEmbeddingModel implements LoadedModel {
             from = to;
         }
         normalize(embeddings, n);
-        return List.of(Tensor.ofFloats(outputName, TensorShape.of(n, dim), embeddings));
+        long[] tokens = new long[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = encodings[i].getIds().length;
+        }
+        return List.of(
+                Tensor.ofFloats(outputName, TensorShape.of(n, dim), embeddings),
+                Tensor.ofLongs(TOKEN_COUNT, TensorShape.of(n), tokens));
     }
 
     /** Runs rows {@code order[from..to)} as one padded batch and writes their pooled vectors into {@code out}. */

@@ -49,6 +49,8 @@ public interface WorkerConfig {
 
     Benchmark benchmark();
 
+    Auth auth();
+
     /** Dynamic batching defaults for every model. */
     interface Batching {
         /** Off: every request runs alone (still queued, bounded, with deadlines). */
@@ -118,5 +120,22 @@ public interface WorkerConfig {
 
         @WithDefault("1s")
         Duration duration();
+    }
+
+    /**
+     * Who may call the gRPC port: with gateway keys set, only callers presenting a token signed by one of them for this
+     * worker's id ({@code authorization: Bearer v1.<kid>.<worker>.<exp>.<sig>}, Ed25519); without, anyone who can
+     * reach the port (keep it on loopback then).
+     */
+    interface Auth {
+        /** This worker's id as the gateway knows it; required with gateway keys. */
+        Optional<String> workerId();
+
+        /** Trusted gateway public keys, {@code kid=base64 X.509 Ed25519}. */
+        Optional<List<String>> gatewayKeys();
+
+        /** Clock difference tolerated between gateway and worker. */
+        @WithDefault("30s")
+        Duration clockSkew();
     }
 }

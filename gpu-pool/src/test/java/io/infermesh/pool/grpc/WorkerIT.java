@@ -9,9 +9,11 @@ import com.google.protobuf.ByteString;
 import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.MetadataUtils;
 import io.infermesh.openapi.inference.GRPCInferenceServiceGrpc;
 import io.infermesh.openapi.inference.InferTensorContents;
 import io.infermesh.openapi.inference.ModelInferRequest;
@@ -24,11 +26,15 @@ import io.infermesh.openapi.inference.ModelStatisticsRequest;
 import io.infermesh.openapi.inference.RepositoryIndexRequest;
 import io.infermesh.openapi.inference.RepositoryIndexResponse;
 import io.infermesh.openapi.inference.RepositoryModelUnloadRequest;
+import io.infermesh.openapi.inference.ServerLiveRequest;
 import io.infermesh.openapi.inference.ServerMetadataRequest;
 import io.infermesh.openapi.inference.ServerReadyRequest;
 import io.infermesh.pool.testing.MiniLm;
 import io.infermesh.pool.testing.PublishedModel;
 import io.infermesh.pool.testing.TestGraphs;
+import io.infermesh.router.WorkerId;
+import io.infermesh.router.auth.TokenSigner;
+import io.infermesh.router.auth.WorkerAuth;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Framework;
 import io.infermesh.store.manifest.Manifest;
@@ -45,6 +51,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -173,8 +181,15 @@ class WorkerIT {
     @Test
     void servesMiniLmEmbeddingsThatMatchOnnxRuntimeDirectly() throws Exception {
         List<String> texts = MiniLm.sentences();
-        float[][] e = embeddings(stub.modelInfer(textRequest(MINILM, texts)));
+        ModelInferResponse response = stub.modelInfer(textRequest(MINILM, texts));
+        float[][] e = embeddings(response);
         assertEquals(texts.size(), e.length);
+        assertEquals("token_count", response.getOutputs(1).getName());
+        assertEquals("INT64", response.getOutputs(1).getDatatype());
+        var counts = response.getRawOutputContents(1).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        for (String text : texts) {
+            assertEquals(reference.tokens(text), counts.getLong(), "tokens of '" + text + "'");
+        }
         for (int i = 0; i < e.length; i++) {
             assertEquals(MiniLm.DIM, e[i].length);
             assertEquals(1.0, Math.sqrt(MiniLm.cosine(e[i], e[i])), 1e-5, "unit norm");
@@ -195,6 +210,8 @@ class WorkerIT {
         assertEquals("BYTES", meta.getInputs(0).getDatatype());
         assertEquals(List.of(-1L), meta.getInputs(0).getShapeList());
         assertEquals(List.of(-1L, 384L), meta.getOutputs(0).getShapeList());
+        assertEquals("token_count", meta.getOutputs(1).getName());
+        assertEquals("INT64", meta.getOutputs(1).getDatatype());
         assertTrue(stub.modelReady(ModelReadyRequest.newBuilder()
                         .setName(MINILM)
                         .setVersion(minilm.manifestCid().toString())
@@ -545,5 +562,65 @@ class WorkerIT {
                 frontChannel.shutdownNow();
             }
         }
+    }
+
+    @Test
+    void answersOnlyCallersWithAGatewayTokenWhenKeysAreConfigured() throws Exception {
+        KeyPair gateway = WorkerAuth.generateKeyPair();
+        try (DeployedService guarded = DeployedService.start(
+                "worker.sh",
+                tmp.resolve("guarded"),
+                Map.of(
+                        "INFERMESH_POOL_AUTH_WORKER_ID", "pool-a/worker-1",
+                        "INFERMESH_POOL_AUTH_GATEWAY_KEYS", "gw1=" + WorkerAuth.encode(gateway.getPublic()),
+                        "INFERMESH_POOL_BENCHMARK_ENABLED", "false"))) {
+            ManagedChannel channel = ManagedChannelBuilder.forTarget(guarded.value("WORKER_GRPC"))
+                    .usePlaintext()
+                    .build();
+            try {
+                var bare = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+                assertEquals(
+                        Status.Code.UNAUTHENTICATED,
+                        fails(() -> bare.serverLive(ServerLiveRequest.getDefaultInstance()))
+                                .getStatus()
+                                .getCode());
+                TokenSigner signer = new TokenSigner(
+                        "gw1", gateway.getPrivate(), Duration.ofMinutes(5), java.time.InstantSource.system());
+                TokenSigner stranger = new TokenSigner(
+                        "gw1",
+                        WorkerAuth.generateKeyPair().getPrivate(),
+                        Duration.ofMinutes(5),
+                        java.time.InstantSource.system());
+                for (String token : List.of(
+                        stranger.tokenFor(new WorkerId("pool-a/worker-1")),
+                        signer.tokenFor(new WorkerId("pool-a/worker-2")))) {
+                    assertEquals(
+                            Status.Code.UNAUTHENTICATED,
+                            fails(() -> withToken(bare, token).serverLive(ServerLiveRequest.getDefaultInstance()))
+                                    .getStatus()
+                                    .getCode(),
+                            "a token from an unknown key or for another worker is refused");
+                }
+                var authorized = withToken(bare, signer.tokenFor(new WorkerId("pool-a/worker-1")));
+                assertTrue(authorized
+                        .serverLive(ServerLiveRequest.getDefaultInstance())
+                        .getLive());
+                assertEquals(
+                        Status.Code.NOT_FOUND,
+                        fails(() -> authorized.modelInfer(textRequest("nobody/loaded:this", List.of("x"))))
+                                .getStatus()
+                                .getCode(),
+                        "an authenticated call reaches the service");
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
+    private static GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub withToken(
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub, String token) {
+        Metadata headers = new Metadata();
+        headers.put(WorkerAuth.AUTHORIZATION, WorkerAuth.BEARER + token);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 }

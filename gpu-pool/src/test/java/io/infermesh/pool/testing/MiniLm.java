@@ -63,6 +63,11 @@ public final class MiniLm implements AutoCloseable {
         }
     }
 
+    /** Tokens the model runs on for {@code text}, special tokens included. */
+    public long tokens(String text) {
+        return tokenizer.encode(text).getIds().length;
+    }
+
     /** Mean-pooled, L2-normalized embedding of one sentence, straight from ONNX Runtime. */
     public float[] embed(String text) throws OrtException {
         Encoding e = tokenizer.encode(text);

@@ -364,4 +364,11 @@ class LedgerIT {
         assertEquals(new Usage(day, "org/a:1", 1, PRICE).day(), usage.get(0).day());
         assertTrue(ledger.usage(alice, day.plusDays(2), day.plusDays(3)).isEmpty());
     }
+
+    @Test
+    void scriptsStillRunAfterTheServerForgetsThem() {
+        server.state().call(c -> c.scriptFlush());
+        assertEquals(new CreditOutcome.Credited(PRICE), ledger.credit(alice, PRICE, "faucet", "f1"));
+        assertInstanceOf(Reservation.Reserved.class, ledger.reserve(alice, RequestId.random(), PRICE, LONG));
+    }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test (unit + integration against real S3Proxy and js-ipfs processes) on a fresh machine:
+# Runs every test (unit + integration against real S3Proxy, js-ipfs and redis-server processes) on a fresh machine:
 # installs what is missing, then `./mvnw -B verify`. Exits non-zero when any test fails.
 #   deploy/test.sh [extra Maven arguments]
 set -euo pipefail
@@ -11,6 +11,7 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v setsid >/dev/null || missing+=(util-linux)
 command -v curl >/dev/null || missing+=(curl)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if ((${#missing[@]})); then
   log "installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2

@@ -1,0 +1,29 @@
+package io.infermesh.functions;
+
+import io.infermesh.store.manifest.EthAddress;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * API keys of accounts. Secrets are {@code im_live_} + base64url(32 random bytes); only their SHA-256 is stored, so a
+ * store dump reveals no usable key. Thread-safe.
+ */
+public interface ApiKeys {
+    String PREFIX = "im_live_";
+
+    /** Issues a new key for {@code account}. */
+    IssuedKey issue(EthAddress account, String label);
+
+    /** The key's owner and listing, if the secret is a live key (one lookup by hash: the per-call fast path). */
+    Optional<ApiKeyInfo> resolve(String secret);
+
+    /** The account's live keys, oldest first. */
+    List<ApiKeyInfo> list(EthAddress account);
+
+    /**
+     * Revokes one of the account's keys; it stops resolving at once.
+     *
+     * @return false if the account has no key with that id
+     */
+    boolean revoke(EthAddress account, String keyId);
+}

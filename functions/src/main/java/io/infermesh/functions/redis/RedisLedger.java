@@ -1,0 +1,267 @@
+package io.infermesh.functions.redis;
+
+import io.infermesh.functions.CommitOutcome;
+import io.infermesh.functions.CreditOutcome;
+import io.infermesh.functions.FunctionsException;
+import io.infermesh.functions.FunctionsException.ErrorCode;
+import io.infermesh.functions.Hold;
+import io.infermesh.functions.Ledger;
+import io.infermesh.functions.Names;
+import io.infermesh.functions.Receipt;
+import io.infermesh.functions.ReceiptDraft;
+import io.infermesh.functions.ReceiptId;
+import io.infermesh.functions.ReleaseOutcome;
+import io.infermesh.functions.RequestId;
+import io.infermesh.functions.Reservation;
+import io.infermesh.functions.Usage;
+import io.infermesh.store.cid.Cid;
+import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.manifest.Wei;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * {@link Ledger} on Redis: each money move is one Lua script ({@code credit}, {@code reserve}, {@code commit},
+ * {@code release}), so it happens entirely or not at all, and with {@code appendfsync always} it is on disk before the
+ * caller hears of it.
+ *
+ * <p>Amounts are wei as decimal strings in Redis and in the scripts, with exact digit arithmetic in Lua (Lua numbers
+ * are doubles, exact only below 2^53 wei ≈ 0.009 ETH); balances are capped at 2^256-1 like {@link Wei}.
+ *
+ * <p>Crash cases: a gateway dying before {@code reserve} returns either held the money (then the hold expires and
+ * {@link #releaseExpired} returns it) or did not; dying after dispatch but before {@code commit}/{@code release} is
+ * the same expired hold; dying inside a script cannot split it (Redis runs a script to the end and writes its effects
+ * to the AOF as one MULTI/EXEC block; a torn block at the end of the AOF is dropped on load), so a receipt without its
+ * charge or a charge without its receipt cannot exist. Redis itself dying loses nothing that was acknowledged.
+ */
+public final class RedisLedger implements Ledger {
+    private static final LuaScript CREDIT = LuaScript.load("credit");
+    private static final LuaScript RESERVE = LuaScript.load("reserve");
+    private static final LuaScript COMMIT = LuaScript.load("commit");
+    private static final LuaScript RELEASE = LuaScript.load("release");
+
+    private final RedisState redis;
+    private final Duration holdRetention;
+
+    /**
+     * @param holdRetention how long a finished hold is remembered, i.e. the window in which a repeated commit or
+     *     release of the same request id is recognised (7 days is plenty)
+     */
+    public RedisLedger(RedisState redis, Duration holdRetention) {
+        this.redis = Objects.requireNonNull(redis, "redis");
+        if (holdRetention.toMillis() < 1) {
+            throw FunctionsException.invalid("hold retention must be positive");
+        }
+        this.holdRetention = holdRetention;
+        redis.preload(CREDIT, RESERVE, COMMIT, RELEASE);
+    }
+
+    @Override
+    public Wei balance(EthAddress account) {
+        String v = redis.call(c -> c.get(RedisKeys.balance(account)));
+        return v == null ? Wei.ZERO : Wei.parse(v);
+    }
+
+    @Override
+    public CreditOutcome credit(EthAddress account, Wei amount, String reason, String creditId) {
+        Names.requireName("reason", reason);
+        Names.requireName("credit id", creditId);
+        List<String> r = redis.run(
+                CREDIT,
+                new String[] {RedisKeys.balance(account), RedisKeys.credits(account), RedisKeys.journal(account)},
+                creditId,
+                amount.toString(),
+                reason);
+        return switch (r.get(0)) {
+            case "credited" -> new CreditOutcome.Credited(Wei.parse(r.get(1)));
+            case "duplicate" -> new CreditOutcome.AlreadyCredited(Wei.parse(r.get(1)), Wei.parse(r.get(2)));
+            default -> throw unexpected("credit", r);
+        };
+    }
+
+    @Override
+    public Reservation reserve(EthAddress account, RequestId requestId, Wei amount, Duration ttl) {
+        if (ttl.toMillis() < 1) {
+            throw FunctionsException.invalid("a hold ttl is at least 1 ms");
+        }
+        List<String> r = redis.run(
+                RESERVE,
+                new String[] {
+                    RedisKeys.balance(account),
+                    RedisKeys.hold(requestId),
+                    RedisKeys.HOLD_EXPIRY,
+                    RedisKeys.journal(account)
+                },
+                account.value(),
+                requestId.value(),
+                amount.toString(),
+                Long.toString(ttl.toMillis()));
+        return switch (r.get(0)) {
+            case "reserved" ->
+                new Reservation.Reserved(
+                        new Hold(account, requestId, amount, Instant.ofEpochMilli(Long.parseLong(r.get(1)))),
+                        Wei.parse(r.get(2)));
+            case "insufficient" -> new Reservation.Insufficient(Wei.parse(r.get(1)), amount);
+            default -> throw unexpected("reserve", r);
+        };
+    }
+
+    @Override
+    public CommitOutcome commit(RequestId requestId, ReceiptDraft receipt) {
+        Optional<EthAddress> holder = holder(requestId);
+        if (holder.isEmpty()) {
+            return new CommitOutcome.UnknownHold();
+        }
+        EthAddress account = holder.get();
+        List<String> r = redis.run(
+                COMMIT,
+                new String[] {
+                    RedisKeys.hold(requestId),
+                    RedisKeys.HOLD_EXPIRY,
+                    RedisKeys.balance(account),
+                    RedisKeys.RECEIPTS,
+                    RedisKeys.usage(account),
+                    RedisKeys.journal(account)
+                },
+                requestId.value(),
+                account.value(),
+                receipt.price().toString(),
+                receipt.model(),
+                receipt.manifest().toString(),
+                receipt.worker(),
+                receipt.payout().value(),
+                Long.toString(holdRetention.toMillis()));
+        return switch (r.get(0)) {
+            case "committed" -> new CommitOutcome.Committed(new ReceiptId(r.get(1)), Wei.parse(r.get(2)));
+            case "released" -> new CommitOutcome.AlreadyReleased();
+            case "unknown" -> new CommitOutcome.UnknownHold();
+            default -> throw unexpected("commit", r);
+        };
+    }
+
+    @Override
+    public ReleaseOutcome release(RequestId requestId) {
+        return holder(requestId)
+                .map(account -> release(requestId, account, false))
+                .orElseGet(ReleaseOutcome.UnknownHold::new);
+    }
+
+    @Override
+    public int releaseExpired(int limit) {
+        if (limit < 1) {
+            throw FunctionsException.invalid("limit must be at least 1");
+        }
+        long now = redis.time().toEpochMilli();
+        List<String> due = redis.call(c -> c.zrangebyscore(
+                RedisKeys.HOLD_EXPIRY, Range.create(Double.NEGATIVE_INFINITY, (double) now), Limit.create(0, limit)));
+        int released = 0;
+        for (String id : due) {
+            RequestId requestId = new RequestId(id);
+            Optional<EthAddress> account = holder(requestId);
+            if (account.isEmpty()) {
+                // a hold record never expires while held; an index entry without one is a leftover
+                redis.call(c -> c.zrem(RedisKeys.HOLD_EXPIRY, id));
+                continue;
+            }
+            if (release(requestId, account.get(), true) instanceof ReleaseOutcome.Released r && r.now()) {
+                released++;
+            }
+        }
+        return released;
+    }
+
+    @Override
+    public List<Receipt> receipts(String afterId, int count) {
+        ReceiptId after = new ReceiptId(afterId);
+        if (count < 1) {
+            throw FunctionsException.invalid("count must be at least 1");
+        }
+        String[] parts = after.value().split("-");
+        String start = parts[0] + "-" + (Long.parseUnsignedLong(parts[1]) + 1);
+        List<StreamMessage<String, String>> entries =
+                redis.call(c -> c.xrange(RedisKeys.RECEIPTS, Range.create(start, "+"), Limit.create(0, count)));
+        List<Receipt> out = new ArrayList<>(entries.size());
+        for (StreamMessage<String, String> e : entries) {
+            Map<String, String> f = e.getBody();
+            out.add(new Receipt(
+                    new ReceiptId(e.getId()),
+                    new RequestId(f.get("request")),
+                    EthAddress.of(f.get("account")),
+                    f.get("model"),
+                    Cid.parse(f.get("manifest")),
+                    f.get("worker"),
+                    EthAddress.of(f.get("payout")),
+                    Wei.parse(f.get("price")),
+                    Instant.ofEpochMilli(Long.parseLong(f.get("at")))));
+        }
+        return out;
+    }
+
+    @Override
+    public List<Usage> usage(EthAddress account, LocalDate from, LocalDate to) {
+        long first = from.toEpochDay();
+        long last = to.toEpochDay();
+        Map<String, String> fields = redis.call(c -> c.hgetall(RedisKeys.usage(account)));
+        // (day, model) -> [calls, wei]
+        Map<Long, Map<String, String[]>> rows = new TreeMap<>();
+        fields.forEach((field, value) -> {
+            String[] p = field.split("\\|", 3);
+            long day = Long.parseLong(p[0]);
+            if (day < first || day > last) {
+                return;
+            }
+            String[] row =
+                    rows.computeIfAbsent(day, d -> new TreeMap<>()).computeIfAbsent(p[2], m -> new String[] {"0", "0"});
+            row["calls".equals(p[1]) ? 0 : 1] = value;
+        });
+        List<Usage> out = new ArrayList<>();
+        rows.forEach((day, models) -> models.forEach((model, row) ->
+                out.add(new Usage(LocalDate.ofEpochDay(day), model, Long.parseLong(row[0]), Wei.parse(row[1])))));
+        out.sort(Comparator.comparing(Usage::day).thenComparing(Usage::model));
+        return out;
+    }
+
+    private ReleaseOutcome release(RequestId requestId, EthAddress account, boolean expiredOnly) {
+        List<String> r = redis.run(
+                RELEASE,
+                new String[] {
+                    RedisKeys.hold(requestId),
+                    RedisKeys.HOLD_EXPIRY,
+                    RedisKeys.balance(account),
+                    RedisKeys.journal(account)
+                },
+                requestId.value(),
+                account.value(),
+                Long.toString(holdRetention.toMillis()),
+                expiredOnly ? "1" : "0");
+        return switch (r.get(0)) {
+            case "released" -> new ReleaseOutcome.Released(Wei.parse(r.get(1)), "first".equals(r.get(2)));
+            case "committed" -> new ReleaseOutcome.AlreadyCommitted(new ReceiptId(r.get(1)));
+            case "unknown" -> new ReleaseOutcome.UnknownHold();
+            // only the sweeper asks for expired-only; a hold not yet due stays held
+            case "not_expired" -> new ReleaseOutcome.UnknownHold();
+            default -> throw unexpected("release", r);
+        };
+    }
+
+    /** The account a hold belongs to (it never changes); empty if there is no such hold. */
+    private Optional<EthAddress> holder(RequestId requestId) {
+        String a = redis.call(c -> c.hget(RedisKeys.hold(requestId), "account"));
+        return Optional.ofNullable(a).map(EthAddress::of);
+    }
+
+    private static FunctionsException unexpected(String script, List<String> reply) {
+        return new FunctionsException(ErrorCode.STATE_UNAVAILABLE, script + " script answered " + reply);
+    }
+}

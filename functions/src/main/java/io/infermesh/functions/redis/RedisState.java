@@ -1,0 +1,109 @@
+package io.infermesh.functions.redis;
+
+import io.infermesh.functions.FunctionsException;
+import io.infermesh.functions.FunctionsException.ErrorCode;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One Lettuce connection to Redis shared by the state layer (Lettuce connections are thread-safe and pipeline the
+ * commands of concurrent callers), plus the two things every component needs: Redis {@code TIME} and running a
+ * {@link LuaScript}. Every Redis failure leaves here as a {@link FunctionsException}: {@code STATE_UNAVAILABLE} for
+ * transport errors, {@code INVALID_INPUT} / {@code CONFLICT} for scripts that refused with an {@code IM_INVALID} /
+ * {@code IM_CONFLICT} error reply (scripts check everything before their first write, so a refusal changed nothing).
+ */
+public final class RedisState implements AutoCloseable {
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> connection;
+
+    private RedisState(RedisClient client, StatefulRedisConnection<String, String> connection) {
+        this.client = client;
+        this.connection = connection;
+    }
+
+    /**
+     * Connects to {@code redisUrl} ({@code redis://host:port[/db]}).
+     *
+     * @param timeout per-command timeout
+     */
+    public static RedisState connect(String redisUrl, Duration timeout) {
+        RedisURI uri = RedisURI.create(redisUrl);
+        uri.setTimeout(timeout);
+        RedisClient client = RedisClient.create(uri);
+        try {
+            return new RedisState(client, client.connect());
+        } catch (RedisException e) {
+            client.shutdown();
+            throw unavailable(e);
+        }
+    }
+
+    /** Runs {@code call} on the synchronous command API, mapping Redis failures. */
+    <T> T call(Function<RedisCommands<String, String>, T> call) {
+        try {
+            return call.apply(connection.sync());
+        } catch (RedisCommandExecutionException e) {
+            throw mapReply(e);
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** Redis server time, the one clock all gateways share. */
+    Instant time() {
+        List<String> t = call(RedisCommands::time);
+        return Instant.ofEpochSecond(Long.parseLong(t.get(0)), Long.parseLong(t.get(1)) * 1000);
+    }
+
+    /** Runs {@code script} (EVALSHA, EVAL on NOSCRIPT); its reply is a flat list of bulk strings. */
+    List<String> run(LuaScript script, String[] keys, String... args) {
+        List<Object> reply = call(c -> {
+            try {
+                return c.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
+            } catch (RedisNoScriptException e) {
+                return c.eval(script.source(), ScriptOutputType.MULTI, keys, args);
+            }
+        });
+        return reply.stream().map(o -> o == null ? null : o.toString()).toList();
+    }
+
+    /** Loads scripts into the server's script cache up front (they are also loaded on first NOSCRIPT). */
+    void preload(LuaScript... scripts) {
+        for (LuaScript s : scripts) {
+            call(c -> c.scriptLoad(s.source()));
+        }
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    private static FunctionsException mapReply(RedisCommandExecutionException e) {
+        String msg = String.valueOf(e.getMessage());
+        // The error code is the reply's first word (the Redis protocol's convention), set by our scripts.
+        int at = msg.indexOf("IM_");
+        String[] parts = at < 0 ? new String[] {""} : msg.substring(at).split(" ", 2);
+        String detail = parts.length > 1 ? parts[1] : parts[0];
+        return switch (parts[0]) {
+            case "IM_INVALID" -> new FunctionsException(ErrorCode.INVALID_INPUT, detail, e);
+            case "IM_CONFLICT" -> new FunctionsException(ErrorCode.CONFLICT, detail, e);
+            default -> unavailable(e);
+        };
+    }
+
+    private static FunctionsException unavailable(RedisException e) {
+        return new FunctionsException(ErrorCode.STATE_UNAVAILABLE, "Redis failed: " + e.getMessage(), e);
+    }
+}

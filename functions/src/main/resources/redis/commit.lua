@@ -1,0 +1,35 @@
+-- commit: turn a hold into a charge and a receipt, exactly once. Charges ARGV[3] (<= held amount) and returns the
+-- rest of the hold to the balance; appends the receipt to the stream; counts usage per UTC day and model.
+-- KEYS[1] hold  KEYS[2] hold expiry index  KEYS[3] balance  KEYS[4] receipt stream  KEYS[5] usage hash
+-- KEYS[6] journal stream
+-- ARGV[1] request id  ARGV[2] account  ARGV[3] price  ARGV[4] model  ARGV[5] manifest cid  ARGV[6] worker
+-- ARGV[7] payout address  ARGV[8] retention ms of the finished hold
+-- -> {'committed', receipt id, price} (also on a repeat) | {'released'} | {'unknown'}
+local h = redis.call('HMGET', KEYS[1], 'account', 'amount', 'state', 'receipt', 'charged')
+if not h[1] then return {'unknown'} end
+if h[1] ~= ARGV[2] then return redis.error_reply('IM_CONFLICT hold belongs to another account') end
+if h[3] == 'committed' then return {'committed', h[4], h[5]} end
+if h[3] == 'released' then return {'released'} end
+local price = ARGV[3]
+if not big_valid(price) then return redis.error_reply('IM_INVALID price') end
+if big_cmp(price, h[2]) > 0 then return redis.error_reply('IM_INVALID price above the held amount') end
+local refund = big_sub(h[2], price)
+local bal = redis.call('GET', KEYS[3]) or '0'
+if refund ~= '0' then bal = big_add(bal, refund) end
+if not big_fits(bal) then return redis.error_reply('IM_INVALID balance would exceed 2^256-1 wei') end
+local now = now_ms()
+local day = int_str(math.floor(now / 86400000))
+local wf = day .. '|wei|' .. ARGV[4]
+local spent = big_add(redis.call('HGET', KEYS[5], wf) or '0', price)
+-- writes from here on; nothing below can fail
+local id = redis.call('XADD', KEYS[4], '*', 'request', ARGV[1], 'account', ARGV[2], 'model', ARGV[4],
+  'manifest', ARGV[5], 'worker', ARGV[6], 'payout', ARGV[7], 'price', price, 'at', int_str(now))
+if refund ~= '0' then redis.call('SET', KEYS[3], bal) end
+redis.call('HSET', KEYS[1], 'state', 'committed', 'receipt', id, 'charged', price, 'finished_at', int_str(now))
+redis.call('PEXPIRE', KEYS[1], ARGV[8])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HINCRBY', KEYS[5], day .. '|calls|' .. ARGV[4], 1)
+redis.call('HSET', KEYS[5], wf, spent)
+redis.call('XADD', KEYS[6], '*', 'op', 'commit', 'ref', ARGV[1], 'amount', price, 'receipt', id, 'refund', refund,
+  'balance', bal)
+return {'committed', id, price}

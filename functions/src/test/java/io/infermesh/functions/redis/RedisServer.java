@@ -1,0 +1,75 @@
+package io.infermesh.functions.redis;
+
+import io.infermesh.store.testing.DeployedService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} started by {@code deploy/redis.sh} in its own WORKDIR under {@code target/}, and a
+ * {@link RedisState} connected to it. {@link #kill()} sends SIGKILL to the PID the script printed.
+ */
+final class RedisServer implements AutoCloseable {
+    private final Path workdir;
+    private DeployedService service;
+    private RedisState state;
+
+    private RedisServer(Path workdir) {
+        this.workdir = workdir;
+    }
+
+    /** Starts a server on a fresh WORKDIR named after {@code owner}. */
+    static RedisServer start(String owner) {
+        try {
+            Path dir = Files.createDirectories(Path.of("target", "it-redis"));
+            RedisServer server =
+                    new RedisServer(Files.createTempDirectory(dir, owner + "-").toAbsolutePath());
+            server.restart();
+            return server;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** (Re)starts on the same WORKDIR (a new port) and reconnects. */
+    void restart() {
+        try {
+            service = DeployedService.start("redis.sh", workdir);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        state = RedisState.connect(service.value("REDIS_URL"), Duration.ofSeconds(10));
+    }
+
+    RedisState state() {
+        return state;
+    }
+
+    /** Empties the database between tests. */
+    void flush() {
+        state.call(c -> c.flushall());
+    }
+
+    /** SIGKILL, as a crash: nothing is flushed beyond what Redis already fsynced. Waits until the process is gone. */
+    void kill() throws InterruptedException {
+        state.close();
+        long pid = Long.parseLong(service.value("PID"));
+        ProcessHandle handle = ProcessHandle.of(pid).orElseThrow();
+        handle.destroyForcibly();
+        handle.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            state.close();
+        } finally {
+            service.close();
+        }
+    }
+}

@@ -33,6 +33,8 @@ public class FunctionsException extends RuntimeException {
         /** An id reused for something else (a request id naming another account's hold). */
         CONFLICT,
         /** Redis failed or could not be reached; the operation may or may not have happened (retry idempotently). */
-        STATE_UNAVAILABLE
+        STATE_UNAVAILABLE,
+        /** A request the REST layer refuses with a specific HTTP problem ({@code api.ProblemException}). */
+        REQUEST_REFUSED
     }
 }

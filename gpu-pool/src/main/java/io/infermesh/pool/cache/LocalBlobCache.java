@@ -41,7 +41,7 @@ public final class LocalBlobCache {
         Path temp = blobs.resolve(".part-" + UUID.randomUUID());
         try {
             try (InputStream raw = source.open(cid);
-                    VerifyingInputStream in = new VerifyingInputStream(raw, cid);
+                    VerifyingInputStream in = VerifyingInputStream.cidOnly(raw, cid);
                     OutputStream out = Files.newOutputStream(temp)) {
                 byte[] buf = new byte[BUFFER];
                 long total = 0;

@@ -1,6 +1,7 @@
 package io.infermesh.store.unixfs;
 
 import io.infermesh.store.ContentSummary;
+import io.infermesh.store.cid.Cid;
 import io.infermesh.store.cid.Multihash;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,6 +58,7 @@ public final class ContentDigester {
     private final ImportOptions options;
     private final Executor leafExecutor;
     private final SerialLane fileDigestLane;
+    private final boolean cidOnly;
     private final MessageDigest fileDigest = Multihash.newSha256();
     private final BalancedDagBuilder builder;
     private final ArrayDeque<PendingChunk> pending = new ArrayDeque<>();
@@ -66,8 +68,10 @@ public final class ContentDigester {
     private long totalBytes;
     private boolean finished;
 
-    private ContentDigester(ImportOptions options, Executor leafExecutor, Executor fileDigestExecutor) {
+    private ContentDigester(
+            ImportOptions options, Executor leafExecutor, Executor fileDigestExecutor, boolean cidOnly) {
         this.options = options;
+        this.cidOnly = cidOnly;
         this.leafExecutor = leafExecutor;
         this.fileDigestLane = new SerialLane(fileDigestExecutor);
         this.builder = new BalancedDagBuilder(options);
@@ -76,12 +80,21 @@ public final class ContentDigester {
 
     /** Hashes on the shared pools (leaves: cores - 1 threads; whole-file digests: one lane per digester). */
     public static ContentDigester create(ImportOptions options) {
-        return new ContentDigester(options, SharedPools.LEAVES, SharedPools.FILE_DIGESTS);
+        return new ContentDigester(options, SharedPools.LEAVES, SharedPools.FILE_DIGESTS, false);
+    }
+
+    /**
+     * A digester that computes only the CID (the leaves and the DAG), not the whole-file SHA-256: half the hashing,
+     * for checking bytes against a CID they must match. Its {@link #finishCid()} gives the CID; {@link #finish()} is
+     * not available.
+     */
+    public static ContentDigester forCid(ImportOptions options) {
+        return new ContentDigester(options, SharedPools.LEAVES, SharedPools.FILE_DIGESTS, true);
     }
 
     /** Hashes everything on {@code executor}; pass {@code Runnable::run} to hash on the caller's thread. */
     public static ContentDigester create(ImportOptions options, Executor executor) {
-        return new ContentDigester(options, executor, executor);
+        return new ContentDigester(options, executor, executor, false);
     }
 
     /** Digests a whole stream (does not close it). */
@@ -169,6 +182,19 @@ public final class ContentDigester {
 
     /** Ends the stream and returns the summary. An empty stream yields the CID of one empty leaf, as IPFS does. */
     public ContentSummary finish() {
+        if (cidOnly) {
+            throw new IllegalStateException("a CID-only digester has no whole-file digest; call finishCid()");
+        }
+        DagLink root = complete();
+        return new ContentSummary(root.cid(), Multihash.sha256(fileDigest.digest()), totalBytes);
+    }
+
+    /** Ends the stream and returns its CID (any digester). */
+    public Cid finishCid() {
+        return complete().cid();
+    }
+
+    private DagLink complete() {
         requireOpen();
         finished = true;
         if (chunkFill > 0 || totalBytes == 0) {
@@ -180,8 +206,7 @@ public final class ContentDigester {
         }
         chunk = null;
         freeBuffers.clear();
-        DagLink root = builder.finish();
-        return new ContentSummary(root.cid(), Multihash.sha256(fileDigest.digest()), totalBytes);
+        return builder.finish();
     }
 
     private void requireOpen() {
@@ -199,7 +224,9 @@ public final class ContentDigester {
 
     /** Queues the two hash tasks of one chunk; {@code buffer}, if given, is recycled once both are done. */
     private void submitSlice(ByteBuffer slice, byte[] buffer) {
-        CompletableFuture<Void> fileStep = fileDigestLane.submit(() -> fileDigest.update(slice.duplicate()));
+        CompletableFuture<Void> fileStep = cidOnly
+                ? CompletableFuture.completedFuture(null)
+                : fileDigestLane.submit(() -> fileDigest.update(slice.duplicate()));
         CompletableFuture<DagLink> leaf =
                 CompletableFuture.supplyAsync(() -> UnixfsNodes.leaf(slice.duplicate(), options), leafExecutor);
         if (buffer != null) {

@@ -2,6 +2,7 @@ package io.infermesh.store.unixfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.infermesh.store.ContentMismatchException;
 import io.infermesh.store.ContentSummary;
@@ -133,6 +134,34 @@ class ContentDigesterTest {
         try (InputStream in = new VerifyingInputStream(new ByteArrayInputStream(corrupted), cid)) {
             ContentMismatchException e = assertThrows(ContentMismatchException.class, in::readAllBytes);
             assertEquals(cid, e.expected());
+        }
+    }
+
+    @Test
+    void aCidOnlyStreamChecksTheSameBytesWithoutTheFileDigest() throws IOException {
+        byte[] data = random(700_000, 6);
+        Cid cid = digest(data, ImportOptions.defaults()).cid();
+        try (VerifyingInputStream in = VerifyingInputStream.cidOnly(new ByteArrayInputStream(data), cid)) {
+            assertEquals(data.length, in.readAllBytes().length);
+            assertThrows(IllegalStateException.class, in::summary);
+        }
+        byte[] corrupted = data.clone();
+        corrupted[650_000] ^= 1;
+        try (InputStream in = VerifyingInputStream.cidOnly(new ByteArrayInputStream(corrupted), cid)) {
+            ContentMismatchException e = assertThrows(ContentMismatchException.class, in::readAllBytes);
+            assertEquals(cid, e.expected());
+            assertTrue(e.getMessage().contains(" " + data.length + " bytes"), e.getMessage());
+        }
+        // A raw-codec CID is the whole-file SHA-256, so the CID-only stream still checks it.
+        byte[] small = random(1000, 7);
+        Cid raw = digest(small, ImportOptions.defaults()).cid();
+        assertEquals(io.infermesh.store.cid.Codec.RAW, raw.codec());
+        try (InputStream in = VerifyingInputStream.cidOnly(new ByteArrayInputStream(small), raw)) {
+            assertEquals(small.length, in.readAllBytes().length);
+        }
+        small[3] ^= 1;
+        try (InputStream in = VerifyingInputStream.cidOnly(new ByteArrayInputStream(small), raw)) {
+            assertThrows(ContentMismatchException.class, in::readAllBytes);
         }
     }
 

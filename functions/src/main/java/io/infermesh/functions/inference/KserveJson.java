@@ -55,7 +55,11 @@ public final class KserveJson {
             long[] shape = shape(input.path("shape"), name);
             long count = 1;
             for (long d : shape) {
-                count = Math.multiplyExact(count, d);
+                // Both factors stay at most 2^31 before multiplying, so the product cannot overflow a long.
+                if (d > Integer.MAX_VALUE || (count *= d) > Integer.MAX_VALUE) {
+                    throw new ProblemException(
+                            413, "payload_too_large", "input '" + name + "' has a shape of more than 2^31 elements");
+                }
             }
             ByteBuffer raw = encode(input.path("data"), type, count, name);
             ModelInferRequest.InferInputTensor.Builder t = ModelInferRequest.InferInputTensor.newBuilder()

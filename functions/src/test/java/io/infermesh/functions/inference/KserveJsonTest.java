@@ -119,6 +119,20 @@ class KserveJsonTest {
     }
 
     @Test
+    void refusesAShapeTooLargeToHoldAsPayloadTooLarge() {
+        ProblemException e = assertThrows(
+                ProblemException.class,
+                () -> KserveJson.toGrpc(
+                        json("{\"inputs\": [{\"name\": \"x\", \"datatype\": \"FP32\","
+                                + " \"shape\": [2, 4611686018427387904], \"data\": []}]}"),
+                        "m",
+                        "",
+                        ""));
+        assertEquals(413, e.status());
+        assertEquals("payload_too_large", e.problemCode());
+    }
+
+    @Test
     void namesTheProblemInTheMessage() throws Exception {
         ProblemException e = assertThrows(
                 ProblemException.class,

@@ -22,10 +22,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class IdempotencyIT {
     static final IdempotencyKey KEY = new IdempotencyKey("retry-me-1");
@@ -36,19 +35,11 @@ class IdempotencyIT {
             Wei.parse("1000000000000000007"),
             Optional.of(new ReceiptId("1763788575205-0")));
 
-    static RedisServer server;
+    @RegisterExtension
+    static final RedisServer server = RedisServer.forClass("idempotency");
+
     RedisIdempotency idempotency;
     EthAddress alice;
-
-    @BeforeAll
-    static void startRedis() {
-        server = RedisServer.start("idempotency");
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        server.close();
-    }
 
     @BeforeEach
     void fresh() {

@@ -32,10 +32,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class LedgerIT {
     /** 1 ETH + 7 wei: every sum below passes 2^53, where a double would round. */
@@ -45,19 +44,11 @@ class LedgerIT {
     static final EthAddress PAYOUT = EthAddress.of("0x00000000000000000000000000000000000000aa");
     static final Duration LONG = Duration.ofHours(1);
 
-    static RedisServer server;
+    @RegisterExtension
+    static final RedisServer server = RedisServer.forClass("ledger");
+
     RedisLedger ledger;
     EthAddress alice;
-
-    @BeforeAll
-    static void startRedis() {
-        server = RedisServer.start("ledger");
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        server.close();
-    }
 
     @BeforeEach
     void fresh() {

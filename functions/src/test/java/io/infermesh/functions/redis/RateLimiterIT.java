@@ -14,24 +14,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RateLimiterIT {
-    static RedisServer server;
+    @RegisterExtension
+    static final RedisServer server = RedisServer.forClass("ratelimit");
+
     RedisRateLimiter limiter;
-
-    @BeforeAll
-    static void startRedis() {
-        server = RedisServer.start("ratelimit");
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        server.close();
-    }
 
     @BeforeEach
     void fresh() {

@@ -6,31 +6,57 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real {@code redis-server} started by {@code deploy/redis.sh} in its own WORKDIR under {@code target/}, and a
  * {@link RedisState} connected to it. {@link #kill()} sends SIGKILL to the PID the script printed.
  */
-final class RedisServer implements AutoCloseable {
-    private final Path workdir;
+final class RedisServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+    private final String owner;
+    private Path workdir;
     private DeployedService service;
     private RedisState state;
 
-    private RedisServer(Path workdir) {
-        this.workdir = workdir;
+    private RedisServer(String owner) {
+        this.owner = owner;
     }
 
     /** Starts a server on a fresh WORKDIR named after {@code owner}. */
     static RedisServer start(String owner) {
+        RedisServer server = new RedisServer(owner);
+        server.begin();
+        return server;
+    }
+
+    /**
+     * A server for one test class, as a JUnit extension: {@code @RegisterExtension static final RedisServer server =
+     * RedisServer.forClass("ledger");} starts it before the class's first test and stops it after its last.
+     */
+    static RedisServer forClass(String owner) {
+        return new RedisServer(owner);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        begin();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        close();
+    }
+
+    private void begin() {
         try {
             Path dir = Files.createDirectories(Path.of("target", "it-redis"));
-            RedisServer server =
-                    new RedisServer(Files.createTempDirectory(dir, owner + "-").toAbsolutePath());
-            server.restart();
-            return server;
+            workdir = Files.createTempDirectory(dir, owner + "-").toAbsolutePath();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        restart();
     }
 
     /** (Re)starts on the same WORKDIR (a new port) and reconnects. */

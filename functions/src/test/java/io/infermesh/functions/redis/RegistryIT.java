@@ -26,31 +26,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.web3j.crypto.ECKeyPair;
 
 class RegistryIT {
     static final Cid MINILM = Cid.parse("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy");
     static final Heartbeat BEAT = new Heartbeat(2, Map.of("org/minilm:1", MINILM), 1L << 30, 480.0);
 
-    static RedisServer server;
+    @RegisterExtension
+    static final RedisServer server = RedisServer.forClass("registry");
+
     final AtomicReference<Instant> now = new AtomicReference<>(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     final InstantSource clock = () -> now.get();
     ECKeyPair poolKey;
     EthAddress pool;
-
-    @BeforeAll
-    static void startRedis() {
-        server = RedisServer.start("registry");
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        server.close();
-    }
 
     @BeforeEach
     void fresh() {

@@ -22,33 +22,24 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.web3j.crypto.ECKeyPair;
 
 class SignInIT {
     static final SignInPolicy POLICY =
             SignInPolicy.defaults("gateway.test", URI.create("https://gateway.test/v1/auth/sign-in"), 31337);
 
-    static RedisServer server;
+    @RegisterExtension
+    static final RedisServer server = RedisServer.forClass("signin");
+
     final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-22T05:00:00Z"));
     final InstantSource clock = () -> now.get();
     ApiKeys keys;
     RedisSignIn signIn;
     ECKeyPair key;
     EthAddress account;
-
-    @BeforeAll
-    static void startRedis() {
-        server = RedisServer.start("signin");
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        server.close();
-    }
 
     @BeforeEach
     void fresh() {

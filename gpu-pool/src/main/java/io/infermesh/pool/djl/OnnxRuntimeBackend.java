@@ -29,12 +29,16 @@ public final class OnnxRuntimeBackend implements Backend {
         return manifest.framework() == Framework.ONNX;
     }
 
-    /**
-     * Weights plus ONNX Runtime's working memory: about 1.5× the file bytes for the optimized graph and arenas, plus
-     * a fixed 32 MiB per session.
-     */
     @Override
     public long estimateMemoryBytes(Manifest manifest) {
+        return inProcessEstimate(manifest);
+    }
+
+    /**
+     * Weights plus an in-process engine's working memory: about 1.5× the file bytes for the loaded graph and arenas,
+     * plus a fixed 32 MiB per session. Used for ONNX Runtime and libtorch alike.
+     */
+    static long inProcessEstimate(Manifest manifest) {
         return manifest.totalBytes() * 3 / 2 + (32L << 20);
     }
 

@@ -70,7 +70,7 @@ public final class TorchScriptBackend implements Backend {
      */
     @Override
     public long estimateMemoryBytes(Manifest manifest) {
-        return manifest.totalBytes() * 3 / 2 + (32L << 20);
+        return OnnxRuntimeBackend.inProcessEstimate(manifest);
     }
 
     @Override

@@ -5,7 +5,6 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -19,13 +18,8 @@ import io.infermesh.pool.testing.PublishedModel;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.ModelPacker;
 import io.infermesh.store.s3.S3BlobStore;
-import io.infermesh.store.s3.S3Config;
 import io.infermesh.store.testing.DeployedService;
-import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.LongBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,11 +73,7 @@ public class WorkerBenchmark {
         Path folder = MiniLm.writeModelFolder(tmp.resolve("minilm"));
         double best = rawBaseline(folder, corpus, seconds);
         try (DeployedService s3 = DeployedService.start("s3.sh", tmp.resolve("s3"))) {
-            S3BlobStore store = S3BlobStore.connect(S3Config.of(
-                    URI.create(s3.value("S3_ENDPOINT")),
-                    s3.value("S3_ACCESS_KEY"),
-                    s3.value("S3_SECRET_KEY"),
-                    "infermesh"));
+            S3BlobStore store = S3BlobStore.connect(s3.s3Config("infermesh"));
             PublishedModel minilm =
                     PublishedModel.publish(store, folder, ModelPacker.pack(folder, ModelPacker.Options.ownedBy(OWNER)));
             line("");
@@ -128,8 +118,9 @@ public class WorkerBenchmark {
                                 warm / 1e6,
                                 phases.size() > 0 ? phases.get(0) : "?",
                                 phases.size() > 1 ? phases.get(1) : "?"));
-                        List<ModelInferRequest> requests =
-                                corpus.stream().map(WorkerBenchmark::request).toList();
+                        List<ModelInferRequest> requests = corpus.stream()
+                                .map(t -> MiniLm.textRequest(MODEL, List.of(t)))
+                                .toList();
                         for (int concurrency : new int[] {1, 8, 32}) {
                             Point p = drive(channel, requests, concurrency, seconds);
                             line(String.format(
@@ -346,20 +337,6 @@ public class WorkerBenchmark {
             throw new IllegalStateException("a benchmark call failed", failure.get());
         }
         return Arrays.copyOf(latencies, Math.min(recorded.get(), latencies.length));
-    }
-
-    private static ModelInferRequest request(String text) {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer raw = ByteBuffer.allocate(4 + b.length).order(ByteOrder.LITTLE_ENDIAN);
-        raw.putInt(b.length).put(b);
-        return ModelInferRequest.newBuilder()
-                .setModelName(MODEL)
-                .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
-                        .setName("text")
-                        .setDatatype("BYTES")
-                        .addShape(1))
-                .addRawInputContents(ByteString.copyFrom(raw.flip()))
-                .build();
     }
 
     /** Deterministic sentences of 4 to 28 words from a small vocabulary. */

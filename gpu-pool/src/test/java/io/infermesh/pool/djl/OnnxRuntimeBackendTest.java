@@ -19,9 +19,8 @@ import io.infermesh.pool.batch.DynamicBatcher;
 import io.infermesh.pool.batch.ModelStats;
 import io.infermesh.pool.bench.OnnxGraph;
 import io.infermesh.pool.spi.LoadedModel;
-import io.infermesh.pool.spi.ModelSource;
+import io.infermesh.pool.testing.FolderSource;
 import io.infermesh.pool.testing.TestGraphs;
-import io.infermesh.store.cid.Cid;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Framework;
 import io.infermesh.store.manifest.Manifest;
@@ -55,19 +54,7 @@ class OnnxRuntimeBackendTest {
         runtime = new OrtRuntime(new OrtSettings(1, 1));
     }
 
-    record Source(Path directory, Manifest manifest, Map<String, String> parameters) implements ModelSource {
-        @Override
-        public String modelName() {
-            return "test";
-        }
-
-        @Override
-        public Cid manifestCid() {
-            return manifest.cid();
-        }
-    }
-
-    private Source source(Map<String, byte[]> files, Map<String, String> parameters) throws IOException {
+    private FolderSource source(Map<String, byte[]> files, Map<String, String> parameters) throws IOException {
         List<ManifestFile> list = new ArrayList<>();
         for (var e : files.entrySet()) {
             Files.write(dir.resolve(e.getKey()), e.getValue());
@@ -84,7 +71,7 @@ class OnnxRuntimeBackendTest {
                 "MIT",
                 EthAddress.of("0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"),
                 Instant.EPOCH);
-        return new Source(dir, m, parameters);
+        return new FolderSource(dir, m, parameters);
     }
 
     @Test
@@ -169,7 +156,7 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void refusesBytesThatAreNotAnOnnxModel() throws IOException {
-        Source s = source(Map.of("model.onnx", "definitely not protobuf".getBytes()), Map.of());
+        FolderSource s = source(Map.of("model.onnx", "definitely not protobuf".getBytes()), Map.of());
         WorkerException e = assertThrows(WorkerException.class, () -> new OnnxRuntimeBackend(runtime).load(s));
         assertEquals(WorkerException.Code.INVALID_ARGUMENT, e.code());
         assertTrue(e.getMessage().contains("model.onnx"), e.getMessage());
@@ -177,10 +164,10 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void asksWhichFileToLoadWhenThereAreSeveral() throws IOException {
-        Source s = source(Map.of("a.onnx", TestGraphs.affine(), "b.onnx", TestGraphs.affine()), Map.of());
+        FolderSource s = source(Map.of("a.onnx", TestGraphs.affine(), "b.onnx", TestGraphs.affine()), Map.of());
         WorkerException e = assertThrows(WorkerException.class, () -> new OnnxRuntimeBackend(runtime).load(s));
         assertTrue(e.getMessage().contains("model_file"), e.getMessage());
-        Source named = source(
+        FolderSource named = source(
                 Map.of("a.onnx", TestGraphs.affine(), "b.onnx", TestGraphs.affine()), Map.of("model_file", "b.onnx"));
         try (LoadedModel m = new OnnxRuntimeBackend(runtime).load(named)) {
             assertEquals(2, m.signature().inputs().size());

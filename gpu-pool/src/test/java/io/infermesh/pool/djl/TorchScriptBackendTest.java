@@ -18,10 +18,9 @@ import io.infermesh.pool.batch.BatchingOptions;
 import io.infermesh.pool.batch.DynamicBatcher;
 import io.infermesh.pool.batch.ModelStats;
 import io.infermesh.pool.spi.LoadedModel;
-import io.infermesh.pool.spi.ModelSource;
+import io.infermesh.pool.testing.FolderSource;
 import io.infermesh.pool.testing.TestModules;
 import io.infermesh.pool.testing.TorchScriptArchive;
-import io.infermesh.store.cid.Cid;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Framework;
 import io.infermesh.store.manifest.Manifest;
@@ -63,19 +62,7 @@ class TorchScriptBackendTest {
         runtime = new TorchRuntime(new TorchSettings(1, 1));
     }
 
-    record Source(Path directory, Manifest manifest, Map<String, String> parameters) implements ModelSource {
-        @Override
-        public String modelName() {
-            return "test";
-        }
-
-        @Override
-        public Cid manifestCid() {
-            return manifest.cid();
-        }
-    }
-
-    private Source source(Map<String, byte[]> files, List<TensorSpec> inputs, List<TensorSpec> outputs)
+    private FolderSource source(Map<String, byte[]> files, List<TensorSpec> inputs, List<TensorSpec> outputs)
             throws IOException {
         List<ManifestFile> list = new ArrayList<>();
         for (var e : files.entrySet()) {
@@ -93,10 +80,10 @@ class TorchScriptBackendTest {
                 "MIT",
                 EthAddress.of("0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"),
                 Instant.EPOCH);
-        return new Source(dir, m, Map.of());
+        return new FolderSource(dir, m, Map.of());
     }
 
-    private LoadedModel load(Source s) {
+    private LoadedModel load(FolderSource s) {
         return new TorchScriptBackend(runtime).load(s);
     }
 
@@ -212,7 +199,7 @@ class TorchScriptBackendTest {
 
     @Test
     void refusesAManifestWithoutTensorSpecs() throws IOException {
-        Source s = source(Map.of("mlp.pt", TestModules.mlp().toBytes()), List.of(), List.of());
+        FolderSource s = source(Map.of("mlp.pt", TestModules.mlp().toBytes()), List.of(), List.of());
         TorchRuntime fresh = new TorchRuntime(TorchSettings.defaults());
         WorkerException e = assertThrows(WorkerException.class, () -> new TorchScriptBackend(fresh).load(s));
         assertEquals(WorkerException.Code.INVALID_ARGUMENT, e.code());
@@ -223,7 +210,7 @@ class TorchScriptBackendTest {
 
     @Test
     void refusesATorchSaveCheckpointBeforeLibtorchSeesIt() throws IOException {
-        Source s = source(Map.of("model.pt", TestModules.mlp().torchSaveCheckpoint()), MLP_IN, MLP_OUT);
+        FolderSource s = source(Map.of("model.pt", TestModules.mlp().torchSaveCheckpoint()), MLP_IN, MLP_OUT);
         TorchRuntime fresh = new TorchRuntime(TorchSettings.defaults());
         WorkerException e = assertThrows(WorkerException.class, () -> new TorchScriptBackend(fresh).load(s));
         assertEquals(WorkerException.Code.INVALID_ARGUMENT, e.code());
@@ -235,7 +222,7 @@ class TorchScriptBackendTest {
     @Test
     void refusesALegacyTorchSavePickle() throws IOException {
         byte[] pickle = {(byte) 0x80, 2, 'K', 1, '.'};
-        Source s = source(Map.of("model.pt", pickle), MLP_IN, MLP_OUT);
+        FolderSource s = source(Map.of("model.pt", pickle), MLP_IN, MLP_OUT);
         WorkerException e = assertThrows(WorkerException.class, () -> load(s));
         assertEquals(WorkerException.Code.INVALID_ARGUMENT, e.code());
         assertTrue(e.getMessage().contains("pickle"), e.getMessage());
@@ -243,7 +230,7 @@ class TorchScriptBackendTest {
 
     @Test
     void saysClearlyWhenTheFileIsNotTorchScript() throws IOException {
-        Source garbage = source(Map.of("model.pt", "definitely not a model".getBytes()), MLP_IN, MLP_OUT);
+        FolderSource garbage = source(Map.of("model.pt", "definitely not a model".getBytes()), MLP_IN, MLP_OUT);
         WorkerException e = assertThrows(WorkerException.class, () -> load(garbage));
         assertEquals(WorkerException.Code.INVALID_ARGUMENT, e.code());
         assertTrue(e.getMessage().contains("'model.pt' is not a TorchScript archive"), e.getMessage());
@@ -254,7 +241,7 @@ class TorchScriptBackendTest {
         byte[] broken = TorchScriptArchive.module("broken", "Broken")
                 .forward("x: Tensor", "Tensor", "return torch.no_such_op(x)")
                 .toBytes();
-        Source s = source(Map.of("model.pt", broken), MLP_IN, MLP_OUT);
+        FolderSource s = source(Map.of("model.pt", broken), MLP_IN, MLP_OUT);
         WorkerException e = assertThrows(WorkerException.class, () -> load(s));
         assertEquals(WorkerException.Code.INVALID_ARGUMENT, e.code());
         assertTrue(e.getMessage().startsWith("libtorch cannot load 'model.pt'"), e.getMessage());
@@ -264,7 +251,7 @@ class TorchScriptBackendTest {
 
     @Test
     void failsClearlyWhenTheModelReturnsMoreOutputsThanDeclared() throws IOException {
-        Source s = source(Map.of("pair.pt", TestModules.pair().toBytes()), PAIR_IN, PAIR_OUT.subList(0, 1));
+        FolderSource s = source(Map.of("pair.pt", TestModules.pair().toBytes()), PAIR_IN, PAIR_OUT.subList(0, 1));
         try (LoadedModel m = load(s)) {
             WorkerException e = assertThrows(
                     WorkerException.class,
@@ -324,7 +311,7 @@ class TorchScriptBackendTest {
     @Test
     void refusesTensorTypesLibtorchCannotHold() throws IOException {
         List<TensorSpec> text = List.of(new TensorSpec("x", "BYTES", List.of(-1L)));
-        Source s = source(Map.of("mlp.pt", TestModules.mlp().toBytes()), text, MLP_OUT);
+        FolderSource s = source(Map.of("mlp.pt", TestModules.mlp().toBytes()), text, MLP_OUT);
         WorkerException e = assertThrows(WorkerException.class, () -> load(s));
         assertEquals(WorkerException.Code.INVALID_ARGUMENT, e.code());
         assertTrue(e.getMessage().contains("'x' as BYTES"), e.getMessage());
@@ -333,10 +320,10 @@ class TorchScriptBackendTest {
     @Test
     void asksWhichFileToLoadWhenThereAreSeveral() throws IOException {
         byte[] mlp = TestModules.mlp().toBytes();
-        Source s = source(Map.of("a.pt", mlp, "b.torchscript", mlp), MLP_IN, MLP_OUT);
+        FolderSource s = source(Map.of("a.pt", mlp, "b.torchscript", mlp), MLP_IN, MLP_OUT);
         WorkerException e = assertThrows(WorkerException.class, () -> load(s));
         assertTrue(e.getMessage().contains("model_file"), e.getMessage());
-        Source named = new Source(s.directory(), s.manifest(), Map.of("model_file", "b.torchscript"));
+        FolderSource named = new FolderSource(s.directory(), s.manifest(), Map.of("model_file", "b.torchscript"));
         try (LoadedModel m = load(named)) {
             assertEquals(1, m.signature().inputs().size());
         }

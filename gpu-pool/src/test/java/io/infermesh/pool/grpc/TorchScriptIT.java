@@ -27,7 +27,6 @@ import io.infermesh.store.manifest.Manifest;
 import io.infermesh.store.manifest.ModelPacker;
 import io.infermesh.store.manifest.TensorSpec;
 import io.infermesh.store.s3.S3BlobStore;
-import io.infermesh.store.s3.S3Config;
 import io.infermesh.store.testing.DeployedService;
 import java.io.IOException;
 import java.net.URI;
@@ -73,11 +72,7 @@ class TorchScriptIT {
     @BeforeAll
     void start() throws Exception {
         s3 = DeployedService.start("s3.sh", tmp.resolve("s3"));
-        store = S3BlobStore.connect(S3Config.of(
-                URI.create(s3.value("S3_ENDPOINT")),
-                s3.value("S3_ACCESS_KEY"),
-                s3.value("S3_SECRET_KEY"),
-                "infermesh"));
+        store = S3BlobStore.connect(s3.s3Config("infermesh"));
         worker = DeployedService.start(
                 "worker.sh", tmp.resolve("worker"), Map.of("INFERMESH_POOL_BENCHMARK_ENABLED", "false"));
         channel = ManagedChannelBuilder.forTarget(worker.value("WORKER_GRPC"))

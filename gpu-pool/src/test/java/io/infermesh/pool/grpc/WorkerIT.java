@@ -40,7 +40,6 @@ import io.infermesh.store.manifest.Framework;
 import io.infermesh.store.manifest.Manifest;
 import io.infermesh.store.manifest.ModelPacker;
 import io.infermesh.store.s3.S3BlobStore;
-import io.infermesh.store.s3.S3Config;
 import io.infermesh.store.testing.DeployedService;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,7 +47,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -89,11 +87,7 @@ class WorkerIT {
     @BeforeAll
     void start() throws Exception {
         s3 = DeployedService.start("s3.sh", tmp.resolve("s3"));
-        store = S3BlobStore.connect(S3Config.of(
-                URI.create(s3.value("S3_ENDPOINT")),
-                s3.value("S3_ACCESS_KEY"),
-                s3.value("S3_SECRET_KEY"),
-                "infermesh"));
+        store = S3BlobStore.connect(s3.s3Config("infermesh"));
         Path folder = MiniLm.writeModelFolder(tmp.resolve("minilm"));
         Manifest manifest = ModelPacker.pack(
                 folder, ModelPacker.Options.ownedBy(EthAddress.of("0x2c7536E3605D9C16a7a3D7b1898e529396a65c23")));
@@ -130,25 +124,6 @@ class WorkerIT {
         }
     }
 
-    static ModelInferRequest textRequest(String model, List<String> texts) {
-        ByteBuffer raw = ByteBuffer.allocate(texts.stream()
-                        .mapToInt(t -> 4 + t.getBytes(StandardCharsets.UTF_8).length)
-                        .sum())
-                .order(ByteOrder.LITTLE_ENDIAN);
-        for (String t : texts) {
-            byte[] b = t.getBytes(StandardCharsets.UTF_8);
-            raw.putInt(b.length).put(b);
-        }
-        return ModelInferRequest.newBuilder()
-                .setModelName(model)
-                .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
-                        .setName("text")
-                        .setDatatype("BYTES")
-                        .addShape(texts.size()))
-                .addRawInputContents(ByteString.copyFrom(raw.flip()))
-                .build();
-    }
-
     static float[][] embeddings(ModelInferResponse r) {
         assertEquals("embedding", r.getOutputs(0).getName());
         assertEquals("FP32", r.getOutputs(0).getDatatype());
@@ -181,7 +156,7 @@ class WorkerIT {
     @Test
     void servesMiniLmEmbeddingsThatMatchOnnxRuntimeDirectly() throws Exception {
         List<String> texts = MiniLm.sentences();
-        ModelInferResponse response = stub.modelInfer(textRequest(MINILM, texts));
+        ModelInferResponse response = stub.modelInfer(MiniLm.textRequest(MINILM, texts));
         float[][] e = embeddings(response);
         assertEquals(texts.size(), e.length);
         assertEquals("token_count", response.getOutputs(1).getName());
@@ -239,7 +214,7 @@ class WorkerIT {
         ModelInferResponse typedResponse = stub.modelInfer(typed);
         assertEquals(0, typedResponse.getRawOutputContentsCount(), "typed in, typed out");
         float[][] a = embeddings(typedResponse);
-        float[][] b = embeddings(stub.modelInfer(textRequest(MINILM, texts)));
+        float[][] b = embeddings(stub.modelInfer(MiniLm.textRequest(MINILM, texts)));
         for (int i = 0; i < 2; i++) {
             assertEquals(0f, MiniLm.maxAbsDiff(a[i], b[i]));
         }
@@ -255,7 +230,7 @@ class WorkerIT {
             texts.add("request number " + i + " " + "word ".repeat(i % 7));
         }
         var calls = texts.stream()
-                .map(t -> future.modelInfer(textRequest(MINILM, List.of(t))))
+                .map(t -> future.modelInfer(MiniLm.textRequest(MINILM, List.of(t))))
                 .toList();
         float worst = 0;
         for (int i = 0; i < texts.size(); i++) {
@@ -280,7 +255,7 @@ class WorkerIT {
 
     @Test
     void reportsStatisticsAndPrometheusMetrics() throws Exception {
-        stub.modelInfer(textRequest(MINILM, List.of("count me")));
+        stub.modelInfer(MiniLm.textRequest(MINILM, List.of("count me")));
         ModelStatistics s = statistics();
         assertTrue(s.getInferenceStats().getSuccess().getCount() >= 1);
         assertTrue(s.getInferenceStats().getComputeInfer().getNs() > 0);
@@ -307,12 +282,13 @@ class WorkerIT {
 
     @Test
     void answersBadRequestsWithStatusesAPersonCanActOn() {
-        StatusRuntimeException unknown = fails(() -> stub.modelInfer(textRequest("nobody/none:1", List.of("x"))));
+        StatusRuntimeException unknown =
+                fails(() -> stub.modelInfer(MiniLm.textRequest("nobody/none:1", List.of("x"))));
         assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
         assertTrue(unknown.getStatus().getDescription().contains("RepositoryModelLoad"));
         assertEquals("NOT_FOUND", errorInfo(unknown).getReason());
 
-        ModelInferRequest good = textRequest(MINILM, List.of("x"));
+        ModelInferRequest good = MiniLm.textRequest(MINILM, List.of("x"));
         StatusRuntimeException wrongName = fails(() -> stub.modelInfer(good.toBuilder()
                 .setInputs(0, good.getInputs(0).toBuilder().setName("txt"))
                 .build()));
@@ -349,7 +325,7 @@ class WorkerIT {
         assertEquals(Status.Code.INVALID_ARGUMENT, missingRaw.getStatus().getCode());
 
         String big = "a".repeat((int) MAX_REQUEST_BYTES);
-        StatusRuntimeException oversized = fails(() -> stub.modelInfer(textRequest(MINILM, List.of(big, big))));
+        StatusRuntimeException oversized = fails(() -> stub.modelInfer(MiniLm.textRequest(MINILM, List.of(big, big))));
         assertEquals(Status.Code.INVALID_ARGUMENT, oversized.getStatus().getCode());
         assertTrue(oversized.getStatus().getDescription().contains("max-request-bytes"));
 
@@ -405,7 +381,7 @@ class WorkerIT {
         assertTrue(entry.getReason().contains(readme.cid().toString()), entry.getReason());
         assertEquals(
                 Status.Code.NOT_FOUND,
-                fails(() -> stub.modelInfer(textRequest(name, List.of("x"))))
+                fails(() -> stub.modelInfer(MiniLm.textRequest(name, List.of("x"))))
                         .getStatus()
                         .getCode());
         // With honest URLs the same model loads.
@@ -494,7 +470,7 @@ class WorkerIT {
     @Test
     void anOnnxOnlyWorkerNeverLoadsLibtorch() throws Exception {
         // Loads and serves ONNX models first, so any path that could start PyTorch has run.
-        stub.modelInfer(textRequest(MINILM, List.of("only onnx here")));
+        stub.modelInfer(MiniLm.textRequest(MINILM, List.of("only onnx here")));
         String maps = Files.readString(Path.of("/proc", worker.value("PID"), "maps"));
         assertFalse(maps.contains("libtorch"), "libtorch is mapped into a worker that never loaded TorchScript");
         assertFalse(maps.contains("libdjl_torch"), "DJL's PyTorch JNI is mapped into an ONNX-only worker");
@@ -534,13 +510,13 @@ class WorkerIT {
                         ModelMetadataRequest.newBuilder().setName(name).build());
                 assertEquals("text", meta.getInputs(0).getName());
                 List<String> texts = MiniLm.sentences();
-                float[][] viaFront = embeddings(frontStub.modelInfer(textRequest(name, texts)));
-                float[][] direct = embeddings(stub.modelInfer(textRequest(MINILM, texts)));
+                float[][] viaFront = embeddings(frontStub.modelInfer(MiniLm.textRequest(name, texts)));
+                float[][] direct = embeddings(stub.modelInfer(MiniLm.textRequest(MINILM, texts)));
                 for (int i = 0; i < texts.size(); i++) {
                     assertEquals(0f, MiniLm.maxAbsDiff(direct[i], viaFront[i]));
                 }
                 StatusRuntimeException bad =
-                        fails(() -> frontStub.modelInfer(textRequest(name, List.of("x")).toBuilder()
+                        fails(() -> frontStub.modelInfer(MiniLm.textRequest(name, List.of("x")).toBuilder()
                                 .setInputs(
                                         0,
                                         ModelInferRequest.InferInputTensor.newBuilder()
@@ -607,7 +583,7 @@ class WorkerIT {
                         .getLive());
                 assertEquals(
                         Status.Code.NOT_FOUND,
-                        fails(() -> authorized.modelInfer(textRequest("nobody/loaded:this", List.of("x"))))
+                        fails(() -> authorized.modelInfer(MiniLm.textRequest("nobody/loaded:this", List.of("x"))))
                                 .getStatus()
                                 .getCode(),
                         "an authenticated call reaches the service");

@@ -6,9 +6,14 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import com.google.protobuf.ByteString;
+import io.infermesh.openapi.inference.ModelInferRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.LongBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,6 +36,26 @@ public final class MiniLm implements AutoCloseable {
         this.session = env.createSession(folder.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
         this.tokenizer = HuggingFaceTokenizer.newInstance(
                 folder.resolve("tokenizer.json"), Map.of("padding", "false", "truncation", "true", "maxLength", "128"));
+    }
+
+    /** A request for the text-embedding task: {@code texts} as one raw BYTES tensor {@code text [n]}. */
+    public static ModelInferRequest textRequest(String model, List<String> texts) {
+        ByteBuffer raw = ByteBuffer.allocate(texts.stream()
+                        .mapToInt(t -> 4 + t.getBytes(StandardCharsets.UTF_8).length)
+                        .sum())
+                .order(ByteOrder.LITTLE_ENDIAN);
+        for (String t : texts) {
+            byte[] b = t.getBytes(StandardCharsets.UTF_8);
+            raw.putInt(b.length).put(b);
+        }
+        return ModelInferRequest.newBuilder()
+                .setModelName(model)
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("text")
+                        .setDatatype("BYTES")
+                        .addShape(texts.size()))
+                .addRawInputContents(ByteString.copyFrom(raw.flip()))
+                .build();
     }
 
     /** Writes {@code model.onnx}, {@code tokenizer.json} and the model card {@code infermesh.json} into {@code dir}. */

@@ -37,7 +37,15 @@ public record ManifestSignature(byte[] bytes) {
 
     /** Signs {@code manifestCid} with {@code key}. */
     public static ManifestSignature sign(Cid manifestCid, ECKeyPair key) {
-        Sign.SignatureData sig = Sign.signPrefixedMessage(message(manifestCid), key);
+        return signMessage(message(manifestCid), key);
+    }
+
+    /**
+     * Signs any {@code message} the EIP-191 {@code personal_sign} way (the same scheme as manifests; the gateway uses
+     * it for sign-in messages and pool registrations).
+     */
+    public static ManifestSignature signMessage(byte[] message, ECKeyPair key) {
+        Sign.SignatureData sig = Sign.signPrefixedMessage(message, key);
         byte[] out = new byte[65];
         System.arraycopy(sig.getR(), 0, out, 0, 32);
         System.arraycopy(sig.getS(), 0, out, 32, 32);
@@ -50,8 +58,11 @@ public record ManifestSignature(byte[] bytes) {
         return recoverSigner(message(manifestCid));
     }
 
-    /** The address whose key produced this EIP-191 signature over {@code message}. */
-    EthAddress recoverSigner(byte[] message) {
+    /**
+     * The address whose key produced this EIP-191 signature over {@code message}; a signature that recovers no key is
+     * a {@code ModelStoreException} (INVALID_SIGNATURE).
+     */
+    public EthAddress recoverSigner(byte[] message) {
         byte v = bytes[64];
         if (v == 0 || v == 1) {
             v += 27;

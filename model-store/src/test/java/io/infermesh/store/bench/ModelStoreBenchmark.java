@@ -11,7 +11,6 @@ import io.minio.MinioAsyncClient;
 import io.minio.PutObjectArgs;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -98,8 +97,7 @@ class ModelStoreBenchmark {
         Cid cid = ContentDigester.digest(new ByteArrayInputStream(data), ImportOptions.defaults())
                 .cid();
         try (DeployedService s3 = DeployedService.start("s3.sh", work.resolve("s3"))) {
-            S3Config config = S3Config.of(
-                    URI.create(s3.value("S3_ENDPOINT")), s3.value("S3_ACCESS_KEY"), s3.value("S3_SECRET_KEY"), "bench");
+            S3Config config = s3.s3Config("bench");
             S3BlobStore store = S3BlobStore.connect(config);
             MinioAsyncClient raw = MinioAsyncClient.builder()
                     .endpoint(config.endpoint().toString())

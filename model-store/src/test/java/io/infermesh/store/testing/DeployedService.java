@@ -1,6 +1,8 @@
 package io.infermesh.store.testing;
 
+import io.infermesh.store.s3.S3Config;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +61,11 @@ public final class DeployedService implements AutoCloseable {
             }
         }
         return new DeployedService(script, workdir, values);
+    }
+
+    /** For an {@code s3.sh} service: the store's endpoint and keys as printed, with {@code bucket}. */
+    public S3Config s3Config(String bucket) {
+        return S3Config.of(URI.create(value("S3_ENDPOINT")), value("S3_ACCESS_KEY"), value("S3_SECRET_KEY"), bucket);
     }
 
     public String value(String key) {

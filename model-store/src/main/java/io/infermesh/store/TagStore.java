@@ -22,6 +22,9 @@ public interface TagStore {
     /** The tags of {@code org/model} with their current manifests, sorted by tag. */
     List<TagEntry> tags(String org, String model);
 
+    /** The current value of every tag in the store, sorted by {@code org/model:tag}. */
+    List<TagEntry> all();
+
     /**
      * One tag move.
      *

@@ -26,6 +26,8 @@ import io.infermesh.store.manifest.EthAddress;
  * im:workers                 set     registered worker ids
  * im:workers:leases          zset    worker id by lease expiry (ms, Redis time)
  * im:nonce:&lt;address&gt;:&lt;nonce&gt;   string  a used registration nonce; ttl = 2 x signature window
+ * im:org:&lt;org&gt;                string  the org's owner address (first publisher; SET NX)
+ * im:gateway-keys            hash    gateway key id -> "&lt;last seen ms&gt;|&lt;base64 X.509 Ed25519 public key&gt;"
  * </pre>
  *
  * The ledger scripts also touch the global {@code im:holds:expiry} and {@code im:receipts} keys, so on Redis Cluster
@@ -36,6 +38,7 @@ final class RedisKeys {
     static final String RECEIPTS = "im:receipts";
     static final String WORKERS = "im:workers";
     static final String LEASES = "im:workers:leases";
+    static final String GATEWAY_KEYS = "im:gateway-keys";
 
     private RedisKeys() {}
 
@@ -93,6 +96,10 @@ final class RedisKeys {
 
     static String heartbeat(String id) {
         return "im:hb:" + id;
+    }
+
+    static String org(String org) {
+        return "im:org:" + org;
     }
 
     static String nonce(EthAddress signer, String nonce) {

@@ -94,6 +94,20 @@ public final class S3TagStore implements TagStore {
         return List.copyOf(latest.values());
     }
 
+    @Override
+    public List<TagEntry> all() {
+        Map<String, TagEntry> latest = new TreeMap<>();
+        for (String key : list(HISTORY_PREFIX)) {
+            String[] parts = key.substring(HISTORY_PREFIX.length()).split("/", -1);
+            if (parts.length != 4) {
+                continue;
+            }
+            ModelRef ref = new ModelRef(parts[0], parts[1], parts[2]);
+            latest.merge(ref.toString(), parse(ref, parts[3]), (a, b) -> a.at().isAfter(b.at()) ? a : b);
+        }
+        return List.copyOf(latest.values());
+    }
+
     private List<String> list(String prefix) {
         List<String> keys = new ArrayList<>();
         Iterable<Result<Item>> results = s3.client.listObjects(ListObjectsArgs.builder()

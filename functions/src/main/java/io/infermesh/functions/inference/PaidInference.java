@@ -1,0 +1,311 @@
+package io.infermesh.functions.inference;
+
+import io.grpc.Status;
+import io.infermesh.functions.CommitOutcome;
+import io.infermesh.functions.Idempotency;
+import io.infermesh.functions.IdempotencyClaim;
+import io.infermesh.functions.IdempotencyKey;
+import io.infermesh.functions.Ledger;
+import io.infermesh.functions.PoolRegistration;
+import io.infermesh.functions.ReceiptDraft;
+import io.infermesh.functions.ReceiptId;
+import io.infermesh.functions.RequestId;
+import io.infermesh.functions.Reservation;
+import io.infermesh.functions.StoredResponse;
+import io.infermesh.functions.api.ProblemException;
+import io.infermesh.functions.models.ModelCatalog.Resolved;
+import io.infermesh.functions.routing.LoadSpecs;
+import io.infermesh.functions.routing.RegistrySync;
+import io.infermesh.openapi.inference.ModelInferRequest;
+import io.infermesh.openapi.inference.ModelInferResponse;
+import io.infermesh.router.CallPolicy;
+import io.infermesh.router.InferOutcome;
+import io.infermesh.router.Shed;
+import io.infermesh.router.grpc.GrpcRouter;
+import io.infermesh.store.ModelRef;
+import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.manifest.Wei;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Flow 3 "Infer" with its money path, the same for every protocol (OpenAI embeddings, KServe v2 JSON):
+ *
+ * <ol>
+ *   <li>{@code Idempotency-Key}, when given, is claimed first: a replay returns the stored first answer and charges
+ *       nothing; a duplicate still running gets 409; the same key with another body gets 422.
+ *   <li>The model is resolved (tag → manifest) and the call's upper price reserved in one Redis script: the model's
+ *       price plus the highest price any live pool asks for it. Not enough balance → 402 {@code
+ *       insufficient_balance}, nothing held.
+ *   <li>The router runs the call (warm worker, retries, hedging, cold load) under the request deadline.
+ *   <li>Served: the answer is rendered first, then the hold becomes a receipt charging the model's price plus the
+ *       serving pool's price (the rest returns to the balance), in one script. Anything else: the hold is released in
+ *       one script and the caller gets a problem; nothing is charged.
+ * </ol>
+ *
+ * No path leaves a hold behind: a gateway that dies between reserve and commit leaves a hold that expires ({@code
+ * holdTtl}, longer than any call) and the sweeper returns it. Settlement splits each receipt by its manifest: the
+ * manifest's price goes to the model, the rest to the receipt's payout address.
+ *
+ * <p>Thread-safe. {@link #run} blocks its (virtual) thread on Redis and on the router's future.
+ */
+public final class PaidInference {
+    private static final Logger LOG = Logger.getLogger(PaidInference.class);
+
+    private final Ledger ledger;
+    private final Idempotency idempotency;
+    private final RegistrySync registry;
+    private final LoadSpecs loadSpecs;
+    private final GrpcRouter router;
+    private final CallPolicy policy;
+    private final Duration holdTtl;
+
+    public PaidInference(
+            Ledger ledger,
+            Idempotency idempotency,
+            RegistrySync registry,
+            LoadSpecs loadSpecs,
+            GrpcRouter router,
+            CallPolicy policy,
+            Duration holdTtl) {
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.idempotency = Objects.requireNonNull(idempotency, "idempotency");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.loadSpecs = Objects.requireNonNull(loadSpecs, "loadSpecs");
+        this.router = Objects.requireNonNull(router, "router");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        if (holdTtl.compareTo(policy.timeout()) <= 0) {
+            throw new IllegalArgumentException("the hold ttl must outlast the call timeout " + policy.timeout());
+        }
+        this.holdTtl = holdTtl;
+    }
+
+    /**
+     * One paid call.
+     *
+     * @param account the calling account
+     * @param requestId the request's id (becomes the hold's and the receipt's key)
+     * @param key the caller's Idempotency-Key, if any
+     * @param fingerprint what makes two requests "the same" for idempotency: method, path and body
+     * @param model resolves the model the caller named (tag or exact version); called after the idempotency claim
+     * @param toWorker builds the worker request for the resolved model (model name and version already chosen)
+     * @param render renders the worker's answer as the response body; a {@link ProblemException} from it means the
+     *     answer is unusable and the call is not charged
+     */
+    public Answer run(
+            EthAddress account,
+            RequestId requestId,
+            Optional<IdempotencyKey> key,
+            byte[] fingerprint,
+            Supplier<Resolved> model,
+            Function<Target, ModelInferRequest> toWorker,
+            BiFunction<Resolved, ModelInferResponse, byte[]> render) {
+        if (key.isEmpty()) {
+            return charge(account, requestId, model, toWorker, render);
+        }
+        IdempotencyClaim claim = idempotency.claim(account, key.get(), sha256Hex(fingerprint));
+        return switch (claim) {
+            case IdempotencyClaim.Replay r -> Answer.replay(r.response());
+            case IdempotencyClaim.InProgress p ->
+                throw new ProblemException(
+                        409,
+                        "idempotency_in_progress",
+                        "a request with this Idempotency-Key is still running; retry after it finishes");
+            case IdempotencyClaim.Conflict c ->
+                throw new ProblemException(
+                        422,
+                        "idempotency_key_reused",
+                        "this Idempotency-Key was used for a different request; use a new key for a new request");
+            case IdempotencyClaim.Claimed claimed -> {
+                Answer answer;
+                try {
+                    answer = charge(account, requestId, model, toWorker, render);
+                } catch (RuntimeException e) {
+                    idempotency.abandon(account, key.get(), claimed.token());
+                    throw e;
+                }
+                idempotency.complete(account, key.get(), claimed.token(), answer.stored());
+                yield answer;
+            }
+        };
+    }
+
+    /** The worker-side name and version of the model a request runs on. */
+    public record Target(String model, String version, Resolved resolved) {}
+
+    private Answer charge(
+            EthAddress account,
+            RequestId requestId,
+            Supplier<Resolved> resolver,
+            Function<Target, ModelInferRequest> toWorker,
+            BiFunction<Resolved, ModelInferResponse, byte[]> render) {
+        Resolved model = resolver.get();
+        String repository = model.ref().repository();
+        String key = LoadSpecs.modelKey(model.manifestCid());
+        ModelInferRequest request = toWorker.apply(new Target(key, key, model));
+        Wei modelPrice = model.manifest().pricePerRequest();
+        Wei ceiling = new Wei(
+                modelPrice.amount().add(registry.maxPoolPrice(repository).amount()));
+        Reservation reservation = ledger.reserve(account, requestId, ceiling, holdTtl);
+        if (reservation instanceof Reservation.Insufficient(Wei balance, Wei price)) {
+            throw new ProblemException(
+                    402,
+                    "insufficient_balance",
+                    "this call costs up to " + price + " wei and the balance is " + balance
+                            + " wei; add credit (deposit, or POST /v1/faucet on a local gateway)",
+                    Map.of("balanceWei", balance.toString(), "priceWei", price.toString()),
+                    Optional.empty());
+        }
+        InferOutcome outcome;
+        byte[] body;
+        try {
+            outcome = router.infer(
+                            request, policy, Optional.of(loadSpecs.specFor(model.manifestCid(), model.manifest())))
+                    .join();
+            if (!(outcome instanceof InferOutcome.Served served)) {
+                throw problem(outcome);
+            }
+            body = render.apply(model, served.response());
+            PoolRegistration pool = registry.poolOf(served.worker())
+                    .orElseThrow(() -> new ProblemException(
+                            503,
+                            "no_workers",
+                            "the worker that answered left the registry before the call could be billed; retry",
+                            Map.of(),
+                            Optional.of(Duration.ofSeconds(1))));
+            Wei price =
+                    new Wei(modelPrice.amount().add(pool.priceFor(repository).amount()));
+            if (price.amount().compareTo(ceiling.amount()) > 0) {
+                price = ceiling; // the pool raised its price after the hold: the caller pays what was held, no more
+            }
+            CommitOutcome committed = ledger.commit(
+                    requestId,
+                    new ReceiptDraft(
+                            repository, model.manifestCid(), served.worker().value(), pool.payout(), price));
+            return switch (committed) {
+                case CommitOutcome.Committed c -> Answer.served(body, c.charged(), Optional.of(c.receiptId()), model);
+                case CommitOutcome.AlreadyReleased r -> {
+                    LOG.warnf(
+                            "request %s: the hold expired before the call finished; served without charge", requestId);
+                    yield Answer.served(body, Wei.ZERO, Optional.empty(), model);
+                }
+                case CommitOutcome.UnknownHold u ->
+                    throw new IllegalStateException("request " + requestId + ": the hold vanished before commit");
+            };
+        } catch (RuntimeException e) {
+            ledger.release(requestId);
+            throw e;
+        }
+    }
+
+    private static ProblemException problem(InferOutcome outcome) {
+        return switch (outcome) {
+            case Shed s -> {
+                String code =
+                        switch (s.reason()) {
+                            case COLD_LOAD_PENDING -> "model_loading";
+                            case NO_CAPACITY -> "no_capacity";
+                            case COLD_LOAD_FAILED, WORKERS_UNAVAILABLE -> "no_capacity";
+                            case NO_WARM_WORKER -> "no_workers";
+                        };
+                String detail =
+                        switch (s.reason()) {
+                            case COLD_LOAD_PENDING ->
+                                "the model is being loaded onto a worker; retry after the"
+                                        + " Retry-After delay (nothing was charged)";
+                            case COLD_LOAD_FAILED ->
+                                "loading the model on a worker failed; another worker will be"
+                                        + " tried on the next call (nothing was charged)";
+                            case NO_CAPACITY -> "no live worker has room for this model now (nothing was charged)";
+                            case WORKERS_UNAVAILABLE -> "every worker tried was unavailable (nothing was charged)";
+                            case NO_WARM_WORKER -> "no worker serves this model now (nothing was charged)";
+                        };
+                yield new ProblemException(
+                        503, code, detail, Map.of(), Optional.of(Duration.ofSeconds(s.retryAfterSeconds())));
+            }
+            case InferOutcome.TimedOut t ->
+                new ProblemException(
+                        504,
+                        "deadline_exceeded",
+                        "the call did not finish within its deadline after " + t.attempts()
+                                + " attempt(s); nothing was charged");
+            case InferOutcome.WorkerError w -> workerProblem(w.status());
+            case InferOutcome.Served s -> throw new IllegalArgumentException("served is not a problem");
+        };
+    }
+
+    /** A worker's refusal, passed on with the worker's own description (it names the tensor or limit at fault). */
+    private static ProblemException workerProblem(Status status) {
+        String detail = Optional.ofNullable(status.getDescription())
+                .orElse(status.getCode().toString());
+        return switch (status.getCode()) {
+            case INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION ->
+                new ProblemException(422, "invalid_tensor", detail);
+            case NOT_FOUND ->
+                new ProblemException(
+                        503,
+                        "model_loading",
+                        "the worker no longer holds the model; retry",
+                        Map.of(),
+                        Optional.of(Duration.ofSeconds(1)));
+            case RESOURCE_EXHAUSTED ->
+                new ProblemException(
+                        503,
+                        "no_capacity",
+                        "the workers' queues are full: " + detail,
+                        Map.of(),
+                        Optional.of(Duration.ofSeconds(1)));
+            case DEADLINE_EXCEEDED -> new ProblemException(504, "deadline_exceeded", detail);
+            default -> new ProblemException(502, "worker_error", "the worker failed: " + detail);
+        };
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * What the caller gets.
+     *
+     * @param body the response body (JSON)
+     * @param charged what the call cost, in wei
+     * @param receipt the receipt, when it was charged
+     * @param servedRef {@code org/name:tag} that answered, empty on a replay
+     * @param replayed whether this is the stored answer of an earlier call with the same Idempotency-Key
+     */
+    public record Answer(
+            byte[] body, Wei charged, Optional<ReceiptId> receipt, Optional<ModelRef> servedRef, boolean replayed) {
+        static Answer served(byte[] body, Wei charged, Optional<ReceiptId> receipt, Resolved model) {
+            return new Answer(body, charged, receipt, Optional.of(model.ref()), false);
+        }
+
+        static Answer replay(StoredResponse stored) {
+            return new Answer(stored.body(), stored.charged(), stored.receiptId(), Optional.empty(), true);
+        }
+
+        StoredResponse stored() {
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Content-Type", "application/json");
+            return new StoredResponse(200, headers, body, charged, receipt);
+        }
+
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package io.infermesh.functions.models;
+
+import io.infermesh.functions.api.ProblemException;
+import io.infermesh.store.BlobStore;
+import io.infermesh.store.ModelRef;
+import io.infermesh.store.ModelStoreException;
+import io.infermesh.store.TagStore;
+import io.infermesh.store.TagStore.TagEntry;
+import io.infermesh.store.cid.Cid;
+import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.manifest.InvalidManifestException;
+import io.infermesh.store.manifest.Manifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Published models as the gateway sees them: tags resolved through the {@link TagStore}, manifests read from the
+ * {@link BlobStore} and parsed once.
+ *
+ * <p>Caching. A manifest is immutable (its CID names its bytes), so it is cached without expiry in a bounded LRU.
+ * A tag moves, so its resolution is cached for {@code tagTtl} only: a publish through this gateway is visible at once,
+ * one through another gateway within {@code tagTtl}. That bound is the price of not listing S3 on every call.
+ *
+ * <p>Thread-safe.
+ */
+public final class ModelCatalog {
+    private static final int MANIFEST_CACHE = 1024;
+
+    private final BlobStore blobs;
+    private final TagStore tags;
+    private final long tagTtlNanos;
+    private final LongSupplier nanoTime;
+    private final Map<String, CachedTag> tagCache = new ConcurrentHashMap<>();
+    /** {@code org/name@cid} → a tag that pointed at it; a tag's history only grows, so this never goes stale. */
+    private final Map<String, ModelRef> versions = new ConcurrentHashMap<>();
+
+    private final Map<Cid, Manifest> manifests =
+            java.util.Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Cid, Manifest> eldest) {
+                    return size() > MANIFEST_CACHE;
+                }
+            });
+
+    public ModelCatalog(BlobStore blobs, TagStore tags, Duration tagTtl, LongSupplier nanoTime) {
+        this.blobs = Objects.requireNonNull(blobs, "blobs");
+        this.tags = Objects.requireNonNull(tags, "tags");
+        this.tagTtlNanos = tagTtl.toNanos();
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    }
+
+    /** A tag resolved to its manifest. */
+    public record Resolved(ModelRef ref, Cid manifestCid, Manifest manifest) {
+        public Resolved {
+            Objects.requireNonNull(ref, "ref");
+            Objects.requireNonNull(manifestCid, "manifestCid");
+            Objects.requireNonNull(manifest, "manifest");
+        }
+    }
+
+    /** A model as listed: its current tag and what that tag's manifest says. */
+    public record Listing(String name, TagEntry tag, Manifest manifest) {}
+
+    /** Parses a model reference as a caller wrote it; a malformed one is a 422 naming the expected form. */
+    public static ModelRef parseRef(String text) {
+        try {
+            return ModelRef.parse(text);
+        } catch (ModelStoreException e) {
+            throw new ProblemException(404, "model_not_found", e.getMessage());
+        }
+    }
+
+    /** The manifest {@code ref} points at; 404 {@code model_not_found} when the tag does not exist. */
+    public Resolved resolve(ModelRef ref) {
+        long now = nanoTime.getAsLong();
+        CachedTag cached = tagCache.get(ref.toString());
+        Cid cid;
+        if (cached != null && now - cached.atNanos < tagTtlNanos) {
+            cid = cached.cid;
+        } else {
+            cid = tags.resolve(ref)
+                    .orElseThrow(() -> new ProblemException(
+                            404,
+                            "model_not_found",
+                            "no model is published as " + ref + "; list models with GET /v1/models"));
+            tagCache.put(ref.toString(), new CachedTag(cid, now));
+        }
+        return new Resolved(ref, cid, manifest(cid));
+    }
+
+    /**
+     * An exact version of {@code org/name}: a manifest CID that one of the model's tags points or pointed at (404
+     * otherwise, so a caller cannot run an arbitrary stored blob under a model's name and price).
+     */
+    public Resolved resolveVersion(String org, String name, Cid version) {
+        String key = org + "/" + name + "@" + version;
+        ModelRef ref = versions.get(key);
+        if (ref == null) {
+            ref = tags(org, name).stream()
+                    .flatMap(t -> tags.history(t.ref()).stream())
+                    .filter(e -> e.manifest().equals(version))
+                    .map(TagEntry::ref)
+                    .findFirst()
+                    .orElseThrow(() -> new ProblemException(
+                            404,
+                            "model_not_found",
+                            org + "/" + name + " has never been published as version " + version
+                                    + "; see GET /v1/models/" + org + "/" + name));
+            versions.put(key, ref);
+        }
+        return new Resolved(ref, version, manifest(version));
+    }
+
+    /** Records a tag move made through this gateway, so this gateway serves it at once. */
+    public void moved(ModelRef ref, Cid manifest) {
+        tagCache.put(ref.toString(), new CachedTag(manifest, nanoTime.getAsLong()));
+    }
+
+    /** The manifest stored under {@code cid}; 422 {@code invalid_manifest} when the blob is not one. */
+    public Manifest manifest(Cid cid) {
+        Manifest m = manifests.get(cid);
+        if (m != null) {
+            return m;
+        }
+        Optional<BlobStore.BlobInfo> info = blobs.stat(cid);
+        if (info.isEmpty()) {
+            throw new ProblemException(
+                    422,
+                    "missing_blobs",
+                    "the manifest " + cid + " is not in the store; upload it first",
+                    Map.of("missing", List.of(cid.toString())),
+                    Optional.empty());
+        }
+        if (info.get().sizeBytes() > Manifest.MAX_BYTES) {
+            throw new ProblemException(
+                    422,
+                    "invalid_manifest",
+                    "blob " + cid + " is " + info.get().sizeBytes() + " bytes, larger than any manifest ("
+                            + Manifest.MAX_BYTES + ")");
+        }
+        byte[] bytes;
+        try (InputStream in = blobs.get(cid)) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            m = Manifest.parseCanonical(bytes);
+        } catch (InvalidManifestException e) {
+            throw new ProblemException(
+                    422, "invalid_manifest", "blob " + cid + " is not a valid manifest: " + e.getMessage());
+        }
+        manifests.put(cid, m);
+        return m;
+    }
+
+    /** Every tag of {@code org/name} with its current manifest, sorted by tag; 404 when there is none. */
+    public List<TagEntry> tags(String org, String name) {
+        List<TagEntry> all = tags.tags(org, name);
+        if (all.isEmpty()) {
+            throw new ProblemException(404, "model_not_found", "no model is published as " + org + "/" + name);
+        }
+        return all;
+    }
+
+    /** Every move of {@code ref}, oldest first; 404 when the tag never existed. */
+    public List<TagEntry> history(ModelRef ref) {
+        List<TagEntry> history = tags.history(ref);
+        if (history.isEmpty()) {
+            throw new ProblemException(404, "model_not_found", "no model is published as " + ref);
+        }
+        return history;
+    }
+
+    /**
+     * Published models, one row per {@code org/name} with its {@code latest} tag (or its newest tag when it has no
+     * {@code latest}), filtered and sorted by name.
+     *
+     * @param query a substring of {@code org/name} or of the task, case-insensitive; empty for all
+     */
+    public List<Listing> list(Optional<String> query, Optional<EthAddress> owner, Optional<String> task) {
+        Map<String, TagEntry> chosen = new LinkedHashMap<>();
+        for (TagEntry e : tags.all()) {
+            String name = e.ref().repository();
+            chosen.merge(name, e, ModelCatalog::preferred);
+        }
+        List<Listing> out = new ArrayList<>();
+        String q = query.map(s -> s.toLowerCase(Locale.ROOT)).orElse("");
+        for (Map.Entry<String, TagEntry> e : chosen.entrySet()) {
+            Manifest m;
+            try {
+                m = manifest(e.getValue().manifest());
+            } catch (ProblemException unreadable) {
+                continue; // a tag that points at a blob that is gone or not a manifest is not a listed model
+            }
+            boolean matches = q.isEmpty() || e.getKey().contains(q) || m.task().contains(q);
+            if (matches
+                    && owner.map(m.owner()::equals).orElse(true)
+                    && task.map(m.task()::equals).orElse(true)) {
+                out.add(new Listing(e.getKey(), e.getValue(), m));
+            }
+        }
+        out.sort(Comparator.comparing(Listing::name));
+        return out;
+    }
+
+    private static TagEntry preferred(TagEntry a, TagEntry b) {
+        boolean aLatest = a.ref().tag().equals(ModelRef.DEFAULT_TAG);
+        boolean bLatest = b.ref().tag().equals(ModelRef.DEFAULT_TAG);
+        if (aLatest != bLatest) {
+            return aLatest ? a : b;
+        }
+        return a.at().isAfter(b.at()) ? a : b;
+    }
+
+    private record CachedTag(Cid cid, long atNanos) {}
+}

@@ -1,0 +1,68 @@
+package io.infermesh.functions.quarkus;
+
+import io.infermesh.functions.ApiKeyInfo;
+import io.infermesh.functions.RequestId;
+import io.infermesh.functions.inference.OpenAiEmbeddings;
+import io.infermesh.functions.inference.PaidInference;
+import io.infermesh.functions.models.ModelCatalog;
+import io.infermesh.store.ModelRef;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
+
+/**
+ * OpenAI-compatible embeddings: {@code POST /v1/embeddings} on a published {@code text-embedding} model, paid per call
+ * through {@link PaidInference}. Works with the official OpenAI clients pointed at {@code <gateway>/v1}.
+ */
+@Path("/v1/embeddings")
+@Produces(MediaType.APPLICATION_JSON)
+@RunOnVirtualThread
+public class EmbeddingsResource {
+    @Inject
+    Gateway gateway;
+
+    @Inject
+    Callers callers;
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    public Response embeddings(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam("Idempotency-Key") String idempotencyKey,
+            InputStream in) {
+        ApiKeyInfo caller = callers.require(authorization);
+        byte[] body = InferenceResource.readLimited(
+                in, gateway.config().inference().maxRequestBytes().asLongValue());
+        OpenAiEmbeddings.Request request = OpenAiEmbeddings.parse(Json.read(body));
+        ModelRef ref = ModelCatalog.parseRef(request.model());
+        PaidInference.Answer answer = gateway.inference()
+                .run(
+                        caller.account(),
+                        new RequestId(requestId),
+                        InferenceResource.key(idempotencyKey),
+                        InferenceResource.fingerprint("POST /v1/embeddings", body),
+                        () -> InferenceResource.requireTask(gateway.catalog().resolve(ref)),
+                        t -> OpenAiEmbeddings.toGrpc(
+                                request,
+                                t.model(),
+                                t.version(),
+                                InferenceResource.name(t.resolved().manifest().inputs(), "text"),
+                                InferenceResource.name(t.resolved().manifest().outputs(), "embedding"),
+                                requestId),
+                        (model, response) -> OpenAiEmbeddings.toJson(
+                                request,
+                                response,
+                                InferenceResource.name(model.manifest().outputs(), "embedding"),
+                                model.ref().toString()));
+        return InferenceResource.ok(answer);
+    }
+}

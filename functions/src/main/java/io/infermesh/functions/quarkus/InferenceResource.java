@@ -1,0 +1,259 @@
+package io.infermesh.functions.quarkus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.infermesh.functions.ApiKeyInfo;
+import io.infermesh.functions.IdempotencyKey;
+import io.infermesh.functions.RequestId;
+import io.infermesh.functions.api.ProblemException;
+import io.infermesh.functions.inference.KserveJson;
+import io.infermesh.functions.inference.PaidInference;
+import io.infermesh.functions.models.ModelCatalog;
+import io.infermesh.functions.routing.LoadSpecs;
+import io.infermesh.store.ModelRef;
+import io.infermesh.store.manifest.TensorSpec;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * KServe v2 REST ({@code /v2/...}): health, metadata and paid inference on JSON tensors. Inference runs through {@link
+ * PaidInference}; this class only translates the protocol. {@link EmbeddingsResource} is the OpenAI-compatible twin.
+ */
+@Path("/v2")
+@Produces(MediaType.APPLICATION_JSON)
+@RunOnVirtualThread
+public class InferenceResource {
+    public static final String COST_HEADER = "Infermesh-Cost-Wei";
+    static final String TEXT_EMBEDDING = "text-embedding";
+
+    @Inject
+    Gateway gateway;
+
+    @Inject
+    Callers callers;
+
+    @POST
+    @Path("models/{org}/{name}/infer")
+    @Consumes(MediaType.WILDCARD)
+    public Response infer(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam("Idempotency-Key") String idempotencyKey,
+            @PathParam("org") String org,
+            @PathParam("name") String name,
+            InputStream in) {
+        ApiKeyInfo caller = callers.require(authorization);
+        ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
+        return kserve(
+                caller,
+                requestId,
+                idempotencyKey,
+                org + "/" + name,
+                () -> gateway.catalog().resolve(ref),
+                in);
+    }
+
+    @POST
+    @Path("models/{org}/{name}/versions/{version}/infer")
+    @Consumes(MediaType.WILDCARD)
+    public Response inferVersion(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam("Idempotency-Key") String idempotencyKey,
+            @PathParam("org") String org,
+            @PathParam("name") String name,
+            @PathParam("version") String version,
+            InputStream in) {
+        ApiKeyInfo caller = callers.require(authorization);
+        ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
+        return kserve(
+                caller,
+                requestId,
+                idempotencyKey,
+                org + "/" + name,
+                () -> gateway.catalog().resolveVersion(ref.org(), ref.model(), ModelsResource.cid(version)),
+                in);
+    }
+
+    @GET
+    public ObjectNode serverMetadata() {
+        ObjectNode out = Json.object();
+        out.put("name", "infermesh");
+        out.put(
+                "version",
+                Optional.ofNullable(getClass().getPackage().getImplementationVersion())
+                        .orElse("dev"));
+        out.putArray("extensions");
+        return out;
+    }
+
+    @GET
+    @Path("health/live")
+    public ObjectNode live() {
+        ObjectNode out = Json.object();
+        out.put("live", true);
+        return out;
+    }
+
+    @GET
+    @Path("health/ready")
+    public Response ready() {
+        if (!gateway.redisReachable()) {
+            throw new ProblemException(
+                    503,
+                    "no_capacity",
+                    "the gateway cannot reach Redis",
+                    java.util.Map.of(),
+                    Optional.of(java.time.Duration.ofSeconds(1)));
+        }
+        ObjectNode out = Json.object();
+        out.put("ready", true);
+        return Response.ok(out).build();
+    }
+
+    @GET
+    @Path("models/{org}/{name}")
+    public ObjectNode metadata(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("org") String org,
+            @PathParam("name") String name) {
+        callers.require(authorization);
+        ModelCatalog.Resolved r = gateway.catalog().resolve(ModelCatalog.parseRef(org + "/" + name));
+        ObjectNode out = Json.object();
+        out.put("name", org + "/" + name);
+        out.putArray("versions").add(r.manifestCid().toString());
+        out.put("platform", r.manifest().framework().wireName());
+        tensors(out.putArray("inputs"), r.manifest().inputs());
+        tensors(out.putArray("outputs"), r.manifest().outputs());
+        return out;
+    }
+
+    @GET
+    @Path("models/{org}/{name}/ready")
+    public ObjectNode modelReady(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("org") String org,
+            @PathParam("name") String name) {
+        callers.require(authorization);
+        ModelCatalog.Resolved r = gateway.catalog().resolve(ModelCatalog.parseRef(org + "/" + name));
+        if (gateway.workers().warm(LoadSpecs.modelKey(r.manifestCid())).isEmpty()) {
+            throw new ProblemException(
+                    503,
+                    "no_workers",
+                    org + "/" + name + " is not warm on any worker now; the first call loads it",
+                    java.util.Map.of(),
+                    Optional.of(java.time.Duration.ofSeconds(1)));
+        }
+        ObjectNode out = Json.object();
+        out.put("name", org + "/" + name);
+        out.put("ready", true);
+        return out;
+    }
+
+    private Response kserve(
+            ApiKeyInfo caller,
+            String requestId,
+            String idempotencyKey,
+            String clientName,
+            Supplier<ModelCatalog.Resolved> resolver,
+            InputStream in) {
+        byte[] body =
+                readLimited(in, gateway.config().inference().maxRequestBytes().asLongValue());
+        JsonNode json = Json.read(body);
+        String id = json.path("id").isTextual() ? json.path("id").textValue() : requestId;
+        PaidInference.Answer answer = gateway.inference()
+                .run(
+                        caller.account(),
+                        new RequestId(requestId),
+                        key(idempotencyKey),
+                        fingerprint("POST /v2/models/" + clientName + "/infer", body),
+                        resolver,
+                        t -> KserveJson.toGrpc(json, t.model(), t.version(), id),
+                        (model, response) -> KserveJson.toJson(response, clientName));
+        return ok(answer);
+    }
+
+    static Response ok(PaidInference.Answer answer) {
+        Response.ResponseBuilder r = Response.ok(answer.body(), MediaType.APPLICATION_JSON_TYPE)
+                .header(COST_HEADER, answer.charged().toString());
+        if (answer.replayed()) {
+            r.header("Idempotent-Replayed", "true");
+        }
+        return r.build();
+    }
+
+    static byte[] readLimited(InputStream in, long max) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[16384];
+            long total = 0;
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                total += n;
+                if (total > max) {
+                    throw new ProblemException(
+                            413,
+                            "payload_too_large",
+                            "the request body is over " + max + " bytes; split the inputs over several calls");
+                }
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static ModelCatalog.Resolved requireTask(ModelCatalog.Resolved r) {
+        if (!r.manifest().task().equals(TEXT_EMBEDDING)) {
+            throw ProblemException.invalid(r.ref() + " is a '" + r.manifest().task() + "' model; /v1/embeddings serves"
+                    + " text-embedding models (call it through /v2/models/"
+                    + r.ref().repository() + "/infer)");
+        }
+        return r;
+    }
+
+    static Optional<IdempotencyKey> key(String header) {
+        return Optional.ofNullable(header).map(IdempotencyKey::new);
+    }
+
+    static byte[] fingerprint(String what, byte[] body) {
+        byte[] head = (what + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] all = new byte[head.length + body.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
+    }
+
+    static String name(List<TensorSpec> specs, String fallback) {
+        return specs.isEmpty() ? fallback : specs.getFirst().name();
+    }
+
+    private static void tensors(ArrayNode out, List<TensorSpec> specs) {
+        for (TensorSpec s : specs) {
+            ObjectNode o = out.addObject();
+            o.put("name", s.name());
+            o.put("datatype", s.datatype());
+            ArrayNode shape = o.putArray("shape");
+            s.shape().forEach(shape::add);
+        }
+    }
+}

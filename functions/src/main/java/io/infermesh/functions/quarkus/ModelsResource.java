@@ -1,0 +1,225 @@
+package io.infermesh.functions.quarkus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.infermesh.functions.api.ProblemException;
+import io.infermesh.functions.models.ModelCatalog;
+import io.infermesh.functions.models.Publisher;
+import io.infermesh.store.ModelRef;
+import io.infermesh.store.ModelStoreException;
+import io.infermesh.store.TagStore.TagEntry;
+import io.infermesh.store.cid.Cid;
+import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.manifest.Manifest;
+import io.smallrye.common.annotation.RunOnVirtualThread;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The model store over HTTP: blobs by CID, tags, published models ({@code /v1/blobs}, {@code /v1/models}). */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@RunOnVirtualThread
+public class ModelsResource {
+    /** How long a blob download redirect stays valid. */
+    static final Duration DOWNLOAD_URL_VALIDITY = Duration.ofMinutes(5);
+
+    @Inject
+    Gateway gateway;
+
+    @Inject
+    Callers callers;
+
+    @POST
+    @Path("/blobs/missing")
+    public ObjectNode missing(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
+        callers.require(authorization);
+        JsonNode cids = Json.read(body).get("cids");
+        if (cids == null || !cids.isArray()) {
+            throw ProblemException.invalid("\"cids\" must be an array of CID strings");
+        }
+        if (cids.size() > 10_000) {
+            throw ProblemException.invalid("ask about at most 10000 CIDs at a time");
+        }
+        List<Cid> parsed = new ArrayList<>(cids.size());
+        for (JsonNode c : cids) {
+            if (!c.isTextual()) {
+                throw ProblemException.invalid("every item of \"cids\" must be a CID string");
+            }
+            parsed.add(cid(c.textValue()));
+        }
+        ObjectNode out = Json.object();
+        ArrayNode missing = out.putArray("missing");
+        gateway.publisher().missing(parsed).forEach(c -> missing.add(c.toString()));
+        return out;
+    }
+
+    @PUT
+    @Path("/blobs/{cid}")
+    @Consumes(MediaType.WILDCARD)
+    public Response putBlob(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long length,
+            @PathParam("cid") String cidText,
+            InputStream body) {
+        callers.require(authorization);
+        Cid cid = cid(cidText);
+        Publisher.Upload upload = gateway.publisher().upload(cid, body, length == null ? -1 : length);
+        ObjectNode out = Json.object();
+        out.put("cid", upload.cid().toString());
+        out.put("sizeBytes", upload.sizeBytes());
+        upload.sha256Hex().ifPresent(h -> out.put("sha256", h));
+        return Response.status(upload.created() ? 201 : 200).entity(out).build();
+    }
+
+    @GET
+    @Path("/blobs/{cid}")
+    public Response getBlob(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("cid") String text) {
+        callers.require(authorization);
+        Cid cid = cid(text);
+        if (!gateway.blobs().exists(cid)) {
+            throw new ProblemException(404, "not_found", "the store has no blob " + cid);
+        }
+        return Response.temporaryRedirect(gateway.blobs().presignGet(cid, DOWNLOAD_URL_VALIDITY))
+                .build();
+    }
+
+    @GET
+    @Path("/models")
+    public ObjectNode list(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @QueryParam("q") String q,
+            @QueryParam("owner") String owner,
+            @QueryParam("task") String task) {
+        callers.require(authorization);
+        if (q != null && q.length() > 200) {
+            throw ProblemException.invalid("\"q\" is at most 200 characters");
+        }
+        Optional<EthAddress> o =
+                Optional.ofNullable(owner).filter(s -> !s.isEmpty()).map(s -> Json.address("owner", s));
+        ObjectNode out = Json.object();
+        ArrayNode models = out.putArray("models");
+        for (ModelCatalog.Listing l : gateway.catalog()
+                .list(Optional.ofNullable(q), o, Optional.ofNullable(task).filter(s -> !s.isEmpty()))) {
+            model(models.addObject(), l.name(), l.tag(), l.manifest());
+        }
+        return out;
+    }
+
+    @GET
+    @Path("/models/{org}/{name}")
+    public ObjectNode get(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("org") String org,
+            @PathParam("name") String name) {
+        callers.require(authorization);
+        ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
+        List<TagEntry> tags = gateway.catalog().tags(ref.org(), ref.model());
+        TagEntry shown = tags.stream()
+                .filter(t -> t.ref().tag().equals(ref.tag()))
+                .findFirst()
+                .orElse(tags.getLast());
+        ObjectNode out = Json.object();
+        model(out, ref.repository(), shown, gateway.catalog().manifest(shown.manifest()));
+        ArrayNode all = out.putArray("tags");
+        tags.forEach(t -> tagEntry(all.addObject(), t));
+        return out;
+    }
+
+    @PUT
+    @Path("/models/{org}/{name}/tags/{tag}")
+    public ObjectNode publish(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("org") String org,
+            @PathParam("name") String name,
+            @PathParam("tag") String tag,
+            byte[] body) {
+        callers.require(authorization);
+        ModelRef ref = ref(org, name, tag);
+        JsonNode req = Json.read(body);
+        Cid manifest = cid(Json.text(req, "manifestCid"));
+        TagEntry entry = gateway.publisher().publish(ref, manifest, Json.text(req, "signature"));
+        return tagEntry(Json.object(), entry);
+    }
+
+    @GET
+    @Path("/models/{org}/{name}/tags/{tag}")
+    public ObjectNode getTag(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("org") String org,
+            @PathParam("name") String name,
+            @PathParam("tag") String tag) {
+        callers.require(authorization);
+        ModelCatalog.Resolved r = gateway.catalog().resolve(ref(org, name, tag));
+        ObjectNode out = Json.object();
+        out.put("ref", r.ref().toString());
+        out.put("manifestCid", r.manifestCid().toString());
+        out.set("manifest", r.manifest().toJson());
+        return out;
+    }
+
+    @GET
+    @Path("/models/{org}/{name}/tags/{tag}/history")
+    public ObjectNode history(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("org") String org,
+            @PathParam("name") String name,
+            @PathParam("tag") String tag) {
+        callers.require(authorization);
+        ObjectNode out = Json.object();
+        ArrayNode history = out.putArray("history");
+        gateway.catalog().history(ref(org, name, tag)).forEach(t -> tagEntry(history.addObject(), t));
+        return out;
+    }
+
+    static Cid cid(String text) {
+        try {
+            return Cid.parse(text);
+        } catch (ModelStoreException | IllegalArgumentException e) {
+            throw ProblemException.invalid("'" + text + "' is not a CID: " + e.getMessage());
+        }
+    }
+
+    private static ModelRef ref(String org, String name, String tag) {
+        try {
+            return new ModelRef(org, name, tag);
+        } catch (ModelStoreException e) {
+            throw new ProblemException(404, "model_not_found", e.getMessage());
+        }
+    }
+
+    private static void model(ObjectNode o, String name, TagEntry tag, Manifest m) {
+        o.put("name", name);
+        o.put("tag", tag.ref().tag());
+        o.put("manifestCid", tag.manifest().toString());
+        o.put("owner", m.owner().value());
+        o.put("task", m.task());
+        o.put("framework", m.framework().wireName());
+        o.put("pricePerRequestWei", m.pricePerRequest().toString());
+        o.put("totalBytes", m.totalBytes());
+    }
+
+    private static ObjectNode tagEntry(ObjectNode o, TagEntry t) {
+        o.put("ref", t.ref().toString());
+        o.put("manifestCid", t.manifest().toString());
+        o.put("at", t.at().toString());
+        return o;
+    }
+}

@@ -1,0 +1,293 @@
+package io.infermesh.it;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Paid inference end to end: the real MiniLM model published through the gateway, two real workers of a registered
+ * pool that register and heartbeat on their own, callers who sign in, get test credit and pay per call.
+ *
+ * <p>Model A is preloaded on both workers; model B (the same weights at another price, so another manifest) is on
+ * none, for the cold start. The test that kills a worker runs last.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class InferenceIT {
+    @RegisterExtension
+    static final Platform platform = Platform.with("inference", Map.of());
+
+    static final String MODEL_PRICE = "1000";
+    static final String POOL_PRICE = "500";
+    static final BigInteger CALL_PRICE = new BigInteger("1500");
+
+    private static String org;
+    private static String modelA;
+    private static String modelB;
+    private static String cidB;
+    private static Service worker2;
+
+    @BeforeAll
+    static void publishAndStartWorkers() throws IOException {
+        org = "demo-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+        EthKey owner = EthKey.random();
+        Path keys = platform.root().resolve("keys");
+        Path ownerKey = Cli.keyFile(keys, owner);
+        String ownerApiKey = Accounts.signIn(platform, owner);
+        Path models = platform.root().resolve("models");
+        modelA = org + "/minilm:latest";
+        String cidA = Published.publish(
+                platform, ownerApiKey, Published.miniLmFolder(models.resolve("a"), MODEL_PRICE), ownerKey, modelA);
+        modelB = org + "/minilm-b:latest";
+        cidB = Published.publish(
+                platform, ownerApiKey, Published.miniLmFolder(models.resolve("b"), "2000"), ownerKey, modelB);
+
+        EthKey pool = EthKey.random();
+        Pools.register(platform, pool, EthKey.random(), POOL_PRICE);
+        Path poolKey = Cli.keyFile(keys, pool);
+        Pools.startWorker(platform, poolKey, "w1", cidA);
+        worker2 = Pools.startWorker(platform, poolKey, "w2", cidA);
+        awaitWorkers(2, cidA);
+    }
+
+    @Test
+    @Order(1)
+    void embeddingsAreChargedExactlyTheModelAndPoolPrice() {
+        String apiKey = caller("100000");
+        Response r = platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .body(Map.of("model", modelA, "input", List.of("A man is playing a guitar.", "Someone plays music.")))
+                .post("/v1/embeddings");
+        r.then()
+                .statusCode(200)
+                .header(InferenceIT.COST, CALL_PRICE.toString())
+                .body("object", equalTo("list"))
+                .body("data", hasSize(2))
+                .body("data[0].embedding", hasSize(384))
+                .body("model", equalTo(modelA))
+                .body("usage.prompt_tokens", greaterThan(4));
+        List<Float> v = r.jsonPath().getList("data[0].embedding", Float.class);
+        double norm = Math.sqrt(v.stream().mapToDouble(x -> x * x).sum());
+        assertEquals(1.0, norm, 1e-3, "sentence-transformer embeddings are L2-normalised");
+        assertEquals(new BigInteger("100000").subtract(CALL_PRICE), balance(apiKey));
+        JsonPath usage = platform.as(apiKey)
+                .get("/v1/usage")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+        assertEquals(1, usage.getInt("usage[0].calls"));
+        assertEquals(CALL_PRICE.toString(), usage.getString("usage[0].spentWei"));
+        assertEquals(org + "/minilm", usage.getString("usage[0].model"));
+    }
+
+    @Test
+    @Order(2)
+    void kserveInferReturnsTensorsAndCosts() {
+        String apiKey = caller("100000");
+        Map<String, Object> input =
+                Map.of("name", "text", "datatype", "BYTES", "shape", List.of(1), "data", List.of("hello world"));
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .body(Map.of("inputs", List.of(input)))
+                .post("/v2/models/" + org + "/minilm/infer")
+                .then()
+                .statusCode(200)
+                .header(COST, CALL_PRICE.toString())
+                .body("outputs.find { it.name == 'embedding' }.shape", equalTo(List.of(1, 384)))
+                .body("outputs.find { it.name == 'embedding' }.datatype", equalTo("FP32"));
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .body(Map.of(
+                        "inputs",
+                        List.of(Map.of("name", "text", "datatype", "FP32", "shape", List.of(1), "data", List.of(1.0)))))
+                .post("/v2/models/" + org + "/minilm/infer")
+                .then()
+                .statusCode(422)
+                .header(COST, "0")
+                .body("code", equalTo("invalid_tensor"));
+        assertEquals(new BigInteger("100000").subtract(CALL_PRICE), balance(apiKey), "the refused call cost nothing");
+    }
+
+    @Test
+    @Order(3)
+    void anAccountWithoutEnoughBalanceIsRefusedAndChargedNothing() {
+        String apiKey = caller("1499");
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .body(Map.of("model", modelA, "input", "too poor"))
+                .post("/v1/embeddings")
+                .then()
+                .statusCode(402)
+                .body("code", equalTo("insufficient_balance"))
+                .body("balanceWei", equalTo("1499"))
+                .body("priceWei", equalTo("1500"))
+                .body("error.code", equalTo("insufficient_balance"));
+        assertEquals(new BigInteger("1499"), balance(apiKey));
+    }
+
+    @Test
+    @Order(4)
+    void aRetriedCallWithTheSameIdempotencyKeyIsAnsweredOnceAndChargedOnce() {
+        String apiKey = caller("100000");
+        Map<String, Object> body = Map.of("model", modelA, "input", "charge me once");
+        Response first = platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .header("Idempotency-Key", "retry-1")
+                .body(body)
+                .post("/v1/embeddings");
+        first.then().statusCode(200);
+        Response second = platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .header("Idempotency-Key", "retry-1")
+                .body(body)
+                .post("/v1/embeddings");
+        second.then().statusCode(200).header("Idempotent-Replayed", "true");
+        assertEquals(first.asString(), second.asString());
+        assertEquals(new BigInteger("100000").subtract(CALL_PRICE), balance(apiKey));
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .header("Idempotency-Key", "retry-1")
+                .body(Map.of("model", modelA, "input", "a different request"))
+                .post("/v1/embeddings")
+                .then()
+                .statusCode(422)
+                .body("code", equalTo("idempotency_key_reused"));
+    }
+
+    @Test
+    @Order(5)
+    void aModelNoWorkerHoldsIsLoadedOnExactlyOneWorkerByTheFirstCall() {
+        String apiKey = caller("100000");
+        List<Integer> statuses = new ArrayList<>();
+        Response served = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (served == null && System.nanoTime() < deadline) {
+            Response r = platform.as(apiKey)
+                    .contentType(ContentType.JSON)
+                    .body(Map.of("model", modelB, "input", "cold start"))
+                    .post("/v1/embeddings");
+            statuses.add(r.statusCode());
+            if (r.statusCode() == 200) {
+                served = r;
+            } else {
+                r.then().statusCode(503).body("code", equalTo("model_loading"));
+                sleep(Duration.ofSeconds(Long.parseLong(r.header("Retry-After"))));
+            }
+        }
+        assertTrue(served != null, "the cold model was never served; statuses " + statuses);
+        served.then().header(COST, "2500");
+        long holders = workers().getList("workers.models.manifestCid.flatten()", String.class).stream()
+                .filter(cidB::equals)
+                .count();
+        assertEquals(1, holders, "single-flight: one worker loaded the cold model");
+        BigInteger paid = new BigInteger("100000").subtract(balance(apiKey));
+        assertEquals(new BigInteger("2500"), paid, "only the served call was charged; statuses " + statuses);
+    }
+
+    @Test
+    @Order(6)
+    void aWorkerKilledUnderLoadLosesNoCallAndNoReceipt() throws Exception {
+        String apiKey = caller("10000000");
+        int calls = 40;
+        List<Future<Response>> futures = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            for (int i = 0; i < calls; i++) {
+                int n = i;
+                futures.add(pool.submit(() -> platform.as(apiKey)
+                        .contentType(ContentType.JSON)
+                        .body(Map.of("model", modelA, "input", "call number " + n))
+                        .post("/v1/embeddings")));
+                if (i == 10) {
+                    worker2.kill();
+                }
+            }
+        }
+        BigInteger charged = BigInteger.ZERO;
+        int ok = 0;
+        List<String> failures = new ArrayList<>();
+        for (Future<Response> f : futures) {
+            Response r = f.get();
+            if (r.statusCode() == 200) {
+                ok++;
+            } else {
+                failures.add(r.statusCode() + " " + r.asString());
+            }
+            charged = charged.add(new BigInteger(r.header(COST)));
+        }
+        assertEquals(List.of(), failures, "every call succeeds on the surviving worker");
+        assertEquals(calls, ok);
+        assertEquals(CALL_PRICE.multiply(BigInteger.valueOf(calls)), charged);
+        assertEquals(new BigInteger("10000000").subtract(charged), balance(apiKey), "no charge without a receipt");
+        JsonPath usage = platform.as(apiKey).get("/v1/usage").then().extract().jsonPath();
+        assertEquals(calls, usage.getInt("usage[0].calls"), "one receipt per call, none lost or doubled");
+    }
+
+    static final String COST = "Infermesh-Cost-Wei";
+
+    private static String caller(String credit) {
+        String apiKey = Accounts.signIn(platform, EthKey.random());
+        Accounts.fund(platform, apiKey, credit);
+        return apiKey;
+    }
+
+    private static BigInteger balance(String apiKey) {
+        return new BigInteger(Accounts.balance(platform, apiKey));
+    }
+
+    private static JsonPath workers() {
+        return platform.api()
+                .get("/v1/workers")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+    }
+
+    /** Waits until {@code count} live workers hold {@code manifest} (their heartbeats reached the registry). */
+    private static void awaitWorkers(int count, String manifest) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            long warm = workers().getList("workers.models.manifestCid.flatten()", String.class).stream()
+                    .filter(manifest::equals)
+                    .count();
+            if (warm >= count) {
+                sleep(Duration.ofSeconds(2)); // one registry refresh on the gateway
+                return;
+            }
+            sleep(Duration.ofMillis(500));
+        }
+        throw new AssertionError("workers did not register with " + manifest + " warm: "
+                + workers().prettify());
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

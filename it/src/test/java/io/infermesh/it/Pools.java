@@ -1,0 +1,62 @@
+package io.infermesh.it;
+
+import io.restassured.http.ContentType;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.Map;
+
+/** A GPU pool: registered over the REST API with a signed envelope, and its workers started by deploy/worker.sh. */
+final class Pools {
+    private Pools() {}
+
+    /**
+     * Registers {@code pool} with a payout address and a default price per request. The payload is canonical JSON
+     * (sorted keys, no whitespace), written out here as the contract specifies it.
+     */
+    static void register(Platform platform, EthKey pool, EthKey payout, String defaultPriceWei) {
+        byte[] n = new byte[16];
+        new SecureRandom().nextBytes(n);
+        String payload = "{\"defaultPriceWei\":\"" + defaultPriceWei + "\",\"issuedAt\":\""
+                + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\",\"nonce\":\""
+                + HexFormat.of().formatHex(n)
+                + "\",\"payout\":\"" + payout.address() + "\",\"pool\":\"" + pool.address()
+                + "\",\"prices\":{},\"type\":\"infermesh.pool-registration.v1\"}";
+        platform.api()
+                .contentType(ContentType.JSON)
+                .body(Map.of("payload", payload, "signature", pool.personalSign(payload)))
+                .post("/v1/pools")
+                .then()
+                .statusCode(200);
+    }
+
+    /**
+     * Starts a worker of {@code pool} that registers itself with the platform's gateway and heartbeats.
+     *
+     * @param preloadManifest a manifest CID the worker loads at start-up from the store (an operator's own worker may
+     *     read the store; third-party workers get presigned URLs from the gateway), or null for none
+     */
+    static Service startWorker(Platform platform, Path poolKey, String workerId, String preloadManifest) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                "INFERMESH_POOL_GATEWAY_URL",
+                platform.url(),
+                "INFERMESH_POOL_GATEWAY_POOL_KEY_FILE",
+                poolKey.toString(),
+                "INFERMESH_POOL_AUTH_WORKER_ID",
+                workerId,
+                "INFERMESH_POOL_BENCHMARK_DURATION",
+                "300ms",
+                "WORKER_JAVA_OPTS",
+                "-Xmx768m",
+                "WORKER_START_TIMEOUT",
+                "180"));
+        if (preloadManifest != null) {
+            env.put("INFERMESH_POOL_PRELOAD", preloadManifest + "=" + preloadManifest);
+            platform.storeEnv()
+                    .forEach((k, v) -> env.put(k.replace("INFERMESH_GATEWAY_STORE_", "INFERMESH_POOL_STORE_"), v));
+        }
+        return platform.start("worker.sh", "worker-" + workerId, env);
+    }
+}

@@ -77,6 +77,37 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         };
     }
 
+    /**
+     * Messages may quote what a remote peer sent; its control characters (terminal escapes) never reach the terminal.
+     */
+    private static final class Printable extends java.io.Writer {
+        private final PrintWriter target;
+
+        Printable(PrintWriter target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(char[] buf, int off, int len) {
+            char[] copy = new char[len];
+            for (int i = 0; i < len; i++) {
+                char c = buf[off + i];
+                copy[i] = c != '\n' && Character.isISOControl(c) ? ' ' : c;
+            }
+            target.write(copy);
+        }
+
+        @Override
+        public void flush() {
+            target.flush();
+        }
+
+        @Override
+        public void close() {
+            target.flush();
+        }
+    }
+
     /** The exit code of a gateway problem. */
     static int exitCode(Problem problem) {
         int status = problem.status();

@@ -61,7 +61,7 @@ final class GatewayOptions {
         if (fromEnv != null && !fromEnv.isBlank()) {
             return GatewayEndpoint.parse(fromEnv);
         }
-        return CredentialsFile.read(credentialsFile()).map(Credentials::gateway).orElse(GatewayEndpoint.LOCAL);
+        return saved().map(Credentials::gateway).orElse(GatewayEndpoint.LOCAL);
     }
 
     /** A client without an API key. */
@@ -75,9 +75,16 @@ final class GatewayOptions {
         return GatewayClient.withApiKey(endpoint, apiKey(endpoint));
     }
 
-    /** The saved login, if any. */
+    /**
+     * The saved login, if there is a readable one. A damaged file counts as none here (so {@code login} can replace
+     * it); {@link #authenticated()} reports it.
+     */
     Optional<Credentials> saved() throws IOException {
-        return CredentialsFile.read(credentialsFile());
+        try {
+            return CredentialsFile.read(credentialsFile());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     private ApiKey apiKey(GatewayEndpoint endpoint) throws IOException {

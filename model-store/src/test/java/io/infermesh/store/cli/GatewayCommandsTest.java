@@ -56,7 +56,9 @@ class GatewayCommandsTest {
     private Path keyFile() throws Exception {
         Path key = work.resolve("owner.key");
         if (!Files.exists(key)) {
-            assertEquals(0, cli("key", "new", key.toString()).exit());
+            Run run = cli("key", "new", key.toString());
+            assertEquals(0, run.exit());
+            assertTrue(run.out().strip().matches("0x[0-9a-fA-F]{40}"), run.out());
         }
         return key;
     }

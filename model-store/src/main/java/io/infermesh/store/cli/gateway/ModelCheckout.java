@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -90,7 +91,7 @@ public final class ModelCheckout {
         if (holds(target, file)) {
             return false;
         }
-        Path temp = Files.createTempFile(target.getParent(), TEMP_PREFIX, ".part");
+        Path temp = createTemp(target);
         try {
             try (InputStream in = new VerifyingInputStream(new AtMost(source.open(file.cid()), file), file.cid());
                     OutputStream out = Files.newOutputStream(temp)) {
@@ -114,7 +115,7 @@ public final class ModelCheckout {
      */
     public Path writeFile(String name, byte[] bytes) throws IOException {
         Path target = prepareTarget(name);
-        Path temp = Files.createTempFile(target.getParent(), TEMP_PREFIX, ".part");
+        Path temp = createTemp(target);
         try {
             Files.write(temp, bytes);
             moveIntoPlace(temp, target);
@@ -154,6 +155,14 @@ public final class ModelCheckout {
             throw escape(path, "a folder of that name is in the way");
         }
         return target;
+    }
+
+    /**
+     * An empty temporary file next to {@code target}. Not {@code Files.createTempFile}: that one is always mode 600,
+     * and a pulled model's files should get the usual mode (the umask's), like any other file the user writes.
+     */
+    private static Path createTemp(Path target) throws IOException {
+        return Files.createFile(target.resolveSibling(TEMP_PREFIX + UUID.randomUUID() + ".part"));
     }
 
     private static boolean holds(Path target, ManifestFile file) throws IOException {

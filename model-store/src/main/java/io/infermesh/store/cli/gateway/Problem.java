@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -36,7 +37,7 @@ public record Problem(int status, String code, String detail, Optional<String> r
             throw new IllegalArgumentException("a problem code is 1-64 of [a-z0-9_], not '" + code + "'");
         }
         detail = printable(detail == null ? "" : detail);
-        requestId = requestId.map(Problem::printable);
+        requestId = Objects.requireNonNull(requestId, "requestId").map(Problem::printable);
         missing = List.copyOf(missing);
     }
 

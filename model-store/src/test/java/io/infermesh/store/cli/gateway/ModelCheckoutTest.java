@@ -68,6 +68,11 @@ class ModelCheckoutTest {
         }
         assertEquals(2, progress.size());
         assertNoTemporaryFiles(out);
+        Path probe = Files.createFile(out.resolve("probe"));
+        assertEquals(
+                Files.getPosixFilePermissions(probe),
+                Files.getPosixFilePermissions(out.resolve("model.onnx")),
+                "pulled files get the usual mode");
     }
 
     @Test

@@ -1,15 +1,19 @@
 package io.infermesh.store.cli;
 
-import io.infermesh.store.ModelStoreException;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code infermesh} command line. Subcommands are grouped by noun ({@code cid}, {@code model}, {@code store},
- * {@code tag}, {@code key}); gateway commands ({@code login}, {@code model push/pull}, {@code infer}) join the same
- * tree when the gateway exists.
+ * The {@code infermesh} command line. Subcommands are grouped by noun: local and operator tools ({@code cid},
+ * {@code model pack/sign/verify/publish}, {@code store}, {@code tag}, {@code key}) and gateway clients ({@code login},
+ * {@code model push/pull}, {@code models}, {@code infer}, {@code pool}, {@code account}, {@code keys},
+ * {@code faucet}).
  *
- * <p>Exit codes: 0 success, 1 a store or input error (message on stderr), 2 a usage error.
+ * <p>Exit codes are in {@link ExitCodes}; {@link ErrorHandler} maps failures to them. Tests run commands in-process
+ * with {@link #commandLine(Map)}, passing the environment the commands should see ({@code INFERMESH_GATEWAY},
+ * {@code INFERMESH_API_KEY}, {@code INFERMESH_CONFIG_DIR}, ...) and capturing output with {@code setOut}/
+ * {@code setErr}.
  */
 @Command(
         name = "infermesh",
@@ -22,30 +26,47 @@ import picocli.CommandLine.Command;
             StoreCommand.class,
             TagCommand.class,
             KeyCommand.class,
+            LoginCommand.class,
+            ModelsCommand.class,
+            InferCommand.class,
+            PoolCommand.class,
+            AccountCommand.class,
+            KeysCommand.class,
+            FaucetCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class InfermeshCli {
+    private final Map<String, String> env;
+
+    /** The CLI in the process environment. */
+    public InfermeshCli() {
+        this(System.getenv());
+    }
+
+    /** The CLI in {@code env} instead of the process environment. */
+    public InfermeshCli(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    /** The environment the gateway commands read. */
+    public Map<String, String> env() {
+        return env;
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** Runs a command line and returns its exit code (what tests call). */
+    /** Runs a command line in the process environment and returns its exit code. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new InfermeshCli());
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof ModelStoreException mse) {
-                commandLine.getErr().println("error [" + mse.code() + "]: " + mse.getMessage());
-                return 1;
-            }
-            if (e instanceof IllegalArgumentException
-                    || e instanceof java.io.IOException
-                    || e instanceof java.io.UncheckedIOException) {
-                commandLine.getErr().println("error: " + e.getMessage());
-                return 1;
-            }
-            throw e;
-        });
-        return cli.execute(args);
+        return commandLine(System.getenv()).execute(args);
+    }
+
+    /** The command line with its error handling, in {@code env}: what tests call. */
+    public static CommandLine commandLine(Map<String, String> env) {
+        CommandLine cli = new CommandLine(new InfermeshCli(env));
+        cli.setExecutionExceptionHandler(new ErrorHandler());
+        return cli;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.web3j.crypto.Keys;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(
         name = "key",
@@ -16,11 +18,15 @@ final class KeyCommand {
         @Parameters(index = "0", paramLabel = "FILE")
         Path file;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
             var key = Keys.createEcKeyPair();
             KeyFiles.write(file, key);
-            System.out.println(KeyFiles.address(key));
+            spec.commandLine().getOut().println(KeyFiles.address(key));
+            spec.commandLine().getOut().flush();
             return 0;
         }
     }
@@ -30,9 +36,13 @@ final class KeyCommand {
         @Parameters(index = "0", paramLabel = "FILE")
         Path file;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
-            System.out.println(KeyFiles.address(KeyFiles.read(file)));
+            spec.commandLine().getOut().println(KeyFiles.address(KeyFiles.read(file)));
+            spec.commandLine().getOut().flush();
             return 0;
         }
     }

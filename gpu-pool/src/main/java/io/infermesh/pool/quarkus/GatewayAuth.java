@@ -27,8 +27,8 @@ import org.jboss.logging.Logger;
  * Every gRPC call passes here first. With gateway keys configured ({@code infermesh.pool.auth.*}) a call without a
  * valid gateway token for this worker is refused {@code UNAUTHENTICATED} before any handler runs (the token format
  * and its checks are the router's {@link WorkerAuth}); without keys the port is open, which is only safe on loopback,
- * and the worker says so at start-up. {@link #trust} replaces the keys at run time (a gateway hands them out when a
- * worker registers).
+ * and the worker says so at start-up. {@link #trust} replaces the keys at run time; {@link #trustGateway} does so with
+ * the keys a gateway hands out on registration and heartbeats, on top of the configured ones.
  */
 @GlobalInterceptor
 @ApplicationScoped
@@ -38,24 +38,57 @@ public class GatewayAuth implements ServerInterceptor {
     @Inject
     WorkerConfig config;
 
+    @Inject
+    WorkerIdentity identity;
+
     private final AtomicReference<Optional<WorkerTokenCheck>> check = new AtomicReference<>(Optional.empty());
+    private final AtomicReference<Trusted> trusted = new AtomicReference<>();
+    private volatile Map<String, PublicKey> configured = Map.of();
+
+    /** Who is trusted now; a repeated {@link #trust} with the same values keeps the verifier and its token cache. */
+    private record Trusted(WorkerId self, Map<String, PublicKey> keys) {}
 
     void start(@Observes StartupEvent event) {
         WorkerConfig.Auth auth = config.auth();
         List<String> keys = auth.gatewayKeys().orElse(List.of());
         if (keys.isEmpty()) {
-            LOG.warn("gRPC calls are not authenticated (no infermesh.pool.auth.gateway-keys): anyone who can reach the"
-                    + " port can call this worker; keep it on loopback");
+            if (config.gateway().url().isPresent()) {
+                LOG.warn("gRPC calls are not authenticated until the gateway hands out its keys on registration: until"
+                        + " then anyone who can reach the port can call this worker");
+            } else {
+                LOG.warn("gRPC calls are not authenticated (no infermesh.pool.auth.gateway-keys): anyone who can reach"
+                        + " the port can call this worker; keep it on loopback");
+            }
             return;
         }
-        String id = auth.workerId()
+        WorkerId id = identity.id()
                 .orElseThrow(() -> new IllegalStateException(
                         "infermesh.pool.auth.gateway-keys needs infermesh.pool.auth.worker-id"));
-        trust(new WorkerId(id), parseKeys(keys));
+        configured = Map.copyOf(parseKeys(keys));
+        trust(id, configured);
     }
 
-    /** From now on, accept only tokens for {@code self} signed by one of {@code keys} (key id → public key). */
+    /**
+     * Accepts tokens signed by {@code leased} (a gateway's answer) or by the configured {@code auth.gateway-keys}; a
+     * configured key wins over a leased one with the same key id. Does nothing while both are empty.
+     */
+    public void trustGateway(WorkerId self, Map<String, PublicKey> leased) {
+        Map<String, PublicKey> merged = new LinkedHashMap<>(leased);
+        merged.putAll(configured);
+        if (!merged.isEmpty()) {
+            trust(self, merged);
+        }
+    }
+
+    /**
+     * From now on, accept only tokens for {@code self} signed by one of {@code keys} (key id → public key). Calling it
+     * again with equal arguments changes nothing (and logs nothing).
+     */
     public void trust(WorkerId self, Map<String, PublicKey> keys) {
+        Trusted next = new Trusted(self, Map.copyOf(keys));
+        if (next.equals(trusted.getAndSet(next))) {
+            return;
+        }
         Duration skew = config.auth().clockSkew();
         TokenVerifier verifier = new TokenVerifier(self, keys, Duration.ofMinutes(15), skew, InstantSource.system());
         check.set(Optional.of(

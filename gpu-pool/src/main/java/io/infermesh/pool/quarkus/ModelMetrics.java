@@ -34,6 +34,9 @@ public class ModelMetrics {
                         .ready()
                         .size())
                 .register(registry);
+        Gauge.builder("infermesh_pool_inflight_calls", worker, w -> w.inFlight().current())
+                .description("ModelInfer calls accepted and not yet answered")
+                .register(registry);
         Gauge.builder("infermesh_pool_capability_score", worker, w -> w.capability()
                         .map(c -> c.score())
                         .orElse(Double.NaN))

@@ -18,6 +18,7 @@ import io.infermesh.pool.djl.TextEmbeddingBackend;
 import io.infermesh.pool.djl.TorchRuntime;
 import io.infermesh.pool.djl.TorchScriptBackend;
 import io.infermesh.pool.djl.TorchSettings;
+import io.infermesh.pool.grpc.InFlightCalls;
 import io.infermesh.pool.spi.Backend;
 import io.infermesh.pool.triton.TritonBackend;
 import io.infermesh.store.s3.S3BlobStore;
@@ -33,6 +34,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -67,6 +69,8 @@ public class Worker {
     private ExecutorService background;
     private volatile CapabilityReport capability;
     private volatile boolean ready;
+    private final CompletableFuture<Void> readiness = new CompletableFuture<>();
+    private final InFlightCalls inFlight = new InFlightCalls();
     private volatile String preloadFailure;
 
     void start(@Observes StartupEvent event) {
@@ -139,6 +143,7 @@ public class Worker {
                 }
             }
             ready = true;
+            readiness.complete(null);
         });
     }
 
@@ -223,6 +228,19 @@ public class Worker {
     /** True once the start-up benchmark ran and every preloaded model is loaded. */
     public boolean ready() {
         return ready;
+    }
+
+    /**
+     * Completes when the worker becomes ready (after the benchmark, the load-path warm-up and every preload); never, if
+     * a preload fails. Dependent actions run on the worker's start-up thread: keep them short.
+     */
+    public CompletionStage<Void> whenReady() {
+        return readiness.minimalCompletionStage();
+    }
+
+    /** {@code ModelInfer} calls accepted and not yet answered. */
+    public InFlightCalls inFlight() {
+        return inFlight;
     }
 
     /** Why a preload failed, if one did (the worker then never becomes ready). */

@@ -51,6 +51,8 @@ public interface WorkerConfig {
 
     Auth auth();
 
+    Gateway gateway();
+
     /** Dynamic batching defaults for every model. */
     interface Batching {
         /** Off: every request runs alone (still queued, bounded, with deadlines). */
@@ -128,7 +130,11 @@ public interface WorkerConfig {
      * reach the port (keep it on loopback then).
      */
     interface Auth {
-        /** This worker's id as the gateway knows it; required with gateway keys. */
+        /**
+         * This worker's id as the gateway knows it: 1-128 of {@code [A-Za-z0-9._:/-]}, starting with a letter or digit.
+         * Required with gateway keys; with a gateway URL it defaults to {@code <host name>:<gRPC port>} (stable across
+         * restarts on one machine, different for two workers on different ports).
+         */
         Optional<String> workerId();
 
         /** Trusted gateway public keys, {@code kid=base64 X.509 Ed25519}. */
@@ -137,5 +143,37 @@ public interface WorkerConfig {
         /** Clock difference tolerated between gateway and worker. */
         @WithDefault("30s")
         Duration clockSkew();
+    }
+
+    /**
+     * Self-registration with a gateway ({@code POST /v1/workers}, then heartbeats). Without a URL the worker does not
+     * register and runs standalone. With one, the worker registers once it is ready (benchmark, warm-up and preloads
+     * done), renews its lease with heartbeats carrying its in-flight calls, loaded models, free memory and capability
+     * score, re-registers when the gateway has forgotten it, and keeps serving with backoff while the gateway is down;
+     * the gateway's token keys from each answer are trusted for gRPC calls (besides {@code auth.gateway-keys}).
+     */
+    interface Gateway {
+        /** The gateway's root URL, {@code http(s)://host[:port][/prefix]}; unset: no registration. */
+        Optional<URI> url();
+
+        /**
+         * The pool's Ethereum private key file (64 hex digits, optionally {@code 0x}-prefixed; {@code infermesh key
+         * new} writes one); it signs the registration. Required with a URL.
+         */
+        Optional<Path> poolKeyFile();
+
+        /**
+         * {@code host:port} the gateway dials to reach this worker's gRPC endpoint. Default {@code
+         * 127.0.0.1:<quarkus.grpc.server.port>}, right only when the gateway runs on the same machine.
+         */
+        Optional<String> advertiseTarget();
+
+        /** Heartbeat interval when the gateway's answer does not say ({@code heartbeatSeconds} wins). */
+        @WithDefault("2s")
+        Duration heartbeatInterval();
+
+        /** Deadline of one registration or heartbeat call, connecting included. */
+        @WithDefault("5s")
+        Duration callTimeout();
     }
 }

@@ -19,6 +19,9 @@ public class WorkerHealth implements HealthCheck {
     @Inject
     Worker worker;
 
+    @Inject
+    GatewayRegistration gateway;
+
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder b =
@@ -28,6 +31,8 @@ public class WorkerHealth implements HealthCheck {
                     .withData("memoryBudgetBytes", worker.cache().budgetBytes())
                     .withData("memoryReservedBytes", worker.cache().reservedBytes());
         }
+        // registering, leased, unreachable or refused; absent without infermesh.pool.gateway.url.
+        gateway.phase().ifPresent(phase -> b.withData("gateway", phase.name().toLowerCase(java.util.Locale.ROOT)));
         worker.preloadFailure().ifPresent(reason -> b.withData("preloadFailure", reason));
         // Present only once a TorchScript load started PyTorch (extraction and loading of libtorch included).
         worker.torch()

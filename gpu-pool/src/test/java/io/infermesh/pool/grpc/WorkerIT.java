@@ -256,6 +256,7 @@ class WorkerIT {
     @Test
     void reportsStatisticsAndPrometheusMetrics() throws Exception {
         stub.modelInfer(MiniLm.textRequest(MINILM, List.of("count me")));
+        fails(() -> stub.modelInfer(MiniLm.textRequest("nobody/loaded:this", List.of("x"))));
         ModelStatistics s = statistics();
         assertTrue(s.getInferenceStats().getSuccess().getCount() >= 1);
         assertTrue(s.getInferenceStats().getComputeInfer().getNs() > 0);
@@ -271,6 +272,9 @@ class WorkerIT {
                 metrics.body().contains("infermesh_pool_requests_success_total{model=\"" + MINILM + "\"}"),
                 metrics.body());
         assertTrue(metrics.body().contains("infermesh_pool_capability_score"));
+        assertTrue(
+                metrics.body().contains("\ninfermesh_pool_inflight_calls 0.0"),
+                "answered and refused calls are no longer in flight: " + metrics.body());
         HttpResponse<String> ready = HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create(worker.value("WORKER_HTTP") + "/q/health/ready"))

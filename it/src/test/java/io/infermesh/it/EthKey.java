@@ -21,6 +21,11 @@ record EthKey(ECKeyPair pair) {
         return "0x" + Keys.getAddress(pair);
     }
 
+    /** The EIP-55 checksummed address, as signed payloads carry it. */
+    String checksumAddress() {
+        return Keys.toChecksumAddress(address());
+    }
+
     /** The private key as the CLI's key files hold it. */
     String privateKeyHex() {
         return "0x" + String.format("%064x", pair.getPrivateKey());

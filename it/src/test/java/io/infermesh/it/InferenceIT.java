@@ -198,6 +198,8 @@ class InferenceIT {
         }
         assertTrue(served != null, "the cold model was never served; statuses " + statuses);
         served.then().header(COST, "2500");
+        awaitWorkers(1, cidB); // the load shows in the registry with the worker's next heartbeat
+        sleep(Duration.ofSeconds(3)); // a second load, if one had started, would show by now too
         long holders = workers().getList("workers.models.manifestCid.flatten()", String.class).stream()
                 .filter(cidB::equals)
                 .count();

@@ -14,7 +14,7 @@ final class Pools {
 
     /**
      * Registers {@code pool} with a payout address and a default price per request. The payload is canonical JSON
-     * (sorted keys, no whitespace), written out here as the contract specifies it.
+     * (sorted keys, no whitespace, EIP-55 addresses), written out here as the contract specifies it.
      */
     static void register(Platform platform, EthKey pool, EthKey payout, String defaultPriceWei) {
         byte[] n = new byte[16];
@@ -22,7 +22,7 @@ final class Pools {
         String payload = "{\"defaultPriceWei\":\"" + defaultPriceWei + "\",\"issuedAt\":\""
                 + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\",\"nonce\":\""
                 + HexFormat.of().formatHex(n)
-                + "\",\"payout\":\"" + payout.address() + "\",\"pool\":\"" + pool.address()
+                + "\",\"payout\":\"" + payout.checksumAddress() + "\",\"pool\":\"" + pool.checksumAddress()
                 + "\",\"prices\":{},\"type\":\"infermesh.pool-registration.v1\"}";
         platform.api()
                 .contentType(ContentType.JSON)

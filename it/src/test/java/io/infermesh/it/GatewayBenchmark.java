@@ -1,0 +1,269 @@
+package io.infermesh.it;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.infermesh.openapi.inference.GRPCInferenceServiceGrpc;
+import io.infermesh.openapi.inference.ModelInferRequest;
+import io.infermesh.openapi.inference.ModelInferResponse;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Benchmarks of the gateway (not a test; {@code deploy/bench.sh it}). All in one run, on loopback, real processes:
+ *
+ * <ul>
+ *   <li><b>Overhead.</b> The same one-sentence MiniLM embedding, at a fixed request rate (open loop: latency counts
+ *       from each request's scheduled send time), once straight to the worker over gRPC (the baseline, with a gateway
+ *       token like the gateway's own calls) and once through {@code POST /v1/embeddings} (auth, rate limit, reserve,
+ *       route, commit, JSON). Phases alternate, twice each. Overhead = gateway − direct at p50 and p99.
+ *   <li><b>Cold start.</b> Time to the first 200 for a model no worker holds (the same 87 MiB weights under another
+ *       manifest): the gateway has one worker load it from presigned URLs, verify every byte, and serve.
+ * </ul>
+ *
+ * Settings: {@code -Dbench.rate} requests/s (default 20), {@code -Dbench.seconds} per phase (default 15).
+ */
+class GatewayBenchmark {
+    private static final Path KEY_FILE = Path.of("target", "bench-gateway.key").toAbsolutePath();
+    private static final KeyPair GATEWAY_KEY = gatewayKey();
+
+    @RegisterExtension
+    static final Platform platform = Platform.with(
+            "bench",
+            Map.of(
+                    "INFERMESH_GATEWAY_WORKERS_GATEWAY_KEY_FILE", KEY_FILE.toString(),
+                    "INFERMESH_GATEWAY_RATE_LIMIT_BURST", "100000",
+                    "INFERMESH_GATEWAY_RATE_LIMIT_PER_SECOND", "100000"));
+
+    @Test
+    void gatewayOverheadAndColdStart() throws Exception {
+        int rate = Integer.getInteger("bench.rate", 20);
+        int seconds = Integer.getInteger("bench.seconds", 15);
+        EthKey owner = EthKey.random();
+        Path keys = platform.root().resolve("keys");
+        Path ownerKey = Cli.keyFile(keys, owner);
+        String apiKey = Accounts.signIn(platform, owner);
+        Accounts.fund(platform, apiKey, "1000000000000000000");
+        Path models = platform.root().resolve("models");
+        String warmCid = Published.publish(
+                platform, apiKey, Published.miniLmFolder(models.resolve("warm"), "1"), ownerKey, "bench/minilm:latest");
+        Published.publish(
+                platform, apiKey, Published.miniLmFolder(models.resolve("cold"), "2"), ownerKey, "bench/cold:latest");
+        EthKey pool = EthKey.random();
+        Pools.register(platform, pool, pool, "0");
+        Service worker = Pools.startWorker(platform, Cli.keyFile(keys, pool), "bench-w1", warmCid);
+        Thread.sleep(3000); // the worker's first heartbeat reaches the gateway's routing set
+
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        byte[] body = "{\"model\":\"bench/minilm\",\"input\":\"A man is playing a guitar.\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        Supplier<CompletableFuture<?>> viaGateway = () -> http.sendAsync(
+                        HttpRequest.newBuilder(URI.create(platform.url() + "/v1/embeddings"))
+                                .header("Authorization", "Bearer " + apiKey)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(r -> {
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException(
+                                "gateway answered " + r.statusCode() + ": " + new String(r.body()));
+                    }
+                    return r;
+                });
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(worker.get("WORKER_GRPC"))
+                .usePlaintext()
+                .build();
+        Metadata auth = new Metadata();
+        auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token("bench-w1"));
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub stub = GRPCInferenceServiceGrpc.newFutureStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
+        ModelInferRequest request = textRequest(warmCid, "A man is playing a guitar.");
+        Supplier<CompletableFuture<?>> direct = () -> {
+            CompletableFuture<ModelInferResponse> f = new CompletableFuture<>();
+            com.google.common.util.concurrent.ListenableFuture<ModelInferResponse> lf =
+                    stub.withDeadlineAfter(30, TimeUnit.SECONDS).modelInfer(request);
+            lf.addListener(
+                    () -> {
+                        try {
+                            f.complete(lf.get());
+                        } catch (Exception e) {
+                            f.completeExceptionally(e);
+                        }
+                    },
+                    Runnable::run);
+            return f;
+        };
+
+        // Warm both paths (JIT, connections, the model's batcher) before measuring.
+        openLoop(direct, rate, 5);
+        openLoop(viaGateway, rate, 5);
+        List<Long> directNanos = new ArrayList<>();
+        List<Long> gatewayNanos = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            directNanos.addAll(openLoop(direct, rate, seconds));
+            gatewayNanos.addAll(openLoop(viaGateway, rate, seconds));
+        }
+        channel.shutdownNow();
+
+        long coldStart = System.nanoTime();
+        int attempts = 0;
+        HttpResponse<String> cold;
+        do {
+            attempts++;
+            cold = http.send(
+                    HttpRequest.newBuilder(URI.create(platform.url() + "/v1/embeddings"))
+                            .header("Authorization", "Bearer " + apiKey)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"bench/cold\",\"input\":\"cold\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (cold.statusCode() == 503) {
+                Thread.sleep(Duration.ofSeconds(
+                        Long.parseLong(cold.headers().firstValue("Retry-After").orElse("1"))));
+            }
+        } while (cold.statusCode() == 503 && attempts < 30);
+        double coldMs = (System.nanoTime() - coldStart) / 1e6;
+        if (cold.statusCode() != 200) {
+            throw new IllegalStateException("cold model never served: " + cold.statusCode() + " " + cold.body());
+        }
+
+        long[] d = sorted(directNanos);
+        long[] g = sorted(gatewayNanos);
+        StringBuilder md = new StringBuilder();
+        md.append("### Gateway overhead and cold start (GatewayBenchmark)\n\n");
+        md.append("`deploy/bench.sh it -Dbench.rate=")
+                .append(rate)
+                .append(" -Dbench.seconds=")
+                .append(seconds)
+                .append("`, ")
+                .append(Instant.now())
+                .append(", ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" CPUs; one worker (MiniLM, batching on),"
+                        + " gateway, Redis and S3Proxy on loopback; one sentence per call, ")
+                .append(rate)
+                .append(" requests/s open loop, 2 × ")
+                .append(seconds)
+                .append(" s per path.\n\n");
+        md.append("| path | calls | p50 ms | p90 ms | p99 ms | max ms |\n| --- | --- | --- | --- | --- | --- |\n");
+        row(md, "worker over gRPC (baseline)", d);
+        row(md, "gateway `/v1/embeddings`", g);
+        md.append(String.format(
+                "| **overhead (gateway − worker)** | | %.2f | %.2f | %.2f | |%n%n",
+                (q(g, 0.5) - q(d, 0.5)) / 1e6, (q(g, 0.9) - q(d, 0.9)) / 1e6, (q(g, 0.99) - q(d, 0.99)) / 1e6));
+        md.append(String.format(
+                "Cold start (no worker holds the model; load from presigned URLs, verify, serve): first 200 after"
+                        + " %.0f ms, %d request(s).%n",
+                coldMs, attempts));
+        Path out = Files.createDirectories(Path.of("target", "benchmarks")).resolve("gateway.md");
+        Files.writeString(out, md.toString());
+        System.out.println(md);
+    }
+
+    /** Sends at {@code rate}/s for {@code seconds}; each latency counts from the request's scheduled time. */
+    private static List<Long> openLoop(Supplier<CompletableFuture<?>> call, int rate, int seconds) throws Exception {
+        int n = rate * seconds;
+        long interval = 1_000_000_000L / rate;
+        long start = System.nanoTime() + 10_000_000L;
+        List<CompletableFuture<Long>> done = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            long scheduled = start + i * interval;
+            long wait = scheduled - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            done.add(call.get().thenApply(r -> System.nanoTime() - scheduled));
+        }
+        List<Long> out = new ArrayList<>(n);
+        for (CompletableFuture<Long> f : done) {
+            out.add(f.get(60, TimeUnit.SECONDS));
+        }
+        return out;
+    }
+
+    private static ModelInferRequest textRequest(String model, String text) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer raw = ByteBuffer.allocate(4 + b.length).order(ByteOrder.LITTLE_ENDIAN);
+        raw.putInt(b.length).put(b).flip();
+        return ModelInferRequest.newBuilder()
+                .setModelName(model)
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("text")
+                        .setDatatype("BYTES")
+                        .addShape(1))
+                .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                        .setName("embedding"))
+                .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                        .setName("token_count"))
+                .addRawInputContents(ByteString.copyFrom(raw))
+                .build();
+    }
+
+    /** A gateway token as the contract defines it: {@code v1.kid.worker.exp.base64url(Ed25519(...))}. */
+    private static String token(String worker) throws Exception {
+        String signed = "v1.bench." + worker + "." + (Instant.now().getEpochSecond() + 3600);
+        Signature s = Signature.getInstance("Ed25519");
+        s.initSign(GATEWAY_KEY.getPrivate());
+        s.update(signed.getBytes(StandardCharsets.UTF_8));
+        return signed + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(s.sign());
+    }
+
+    private static KeyPair gatewayKey() {
+        try {
+            KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            Files.createDirectories(KEY_FILE.getParent());
+            Files.writeString(
+                    KEY_FILE,
+                    "key-id=bench\nprivate="
+                            + Base64.getEncoder()
+                                    .encodeToString(pair.getPrivate().getEncoded()) + "\npublic="
+                            + Base64.getEncoder()
+                                    .encodeToString(pair.getPublic().getEncoded()) + "\n");
+            return pair;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long[] sorted(List<Long> xs) {
+        long[] a = xs.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(a);
+        return a;
+    }
+
+    private static double q(long[] sorted, double quantile) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)];
+    }
+
+    private static void row(StringBuilder md, String name, long[] a) {
+        md.append(String.format(
+                "| %s | %d | %.2f | %.2f | %.2f | %.2f |%n",
+                name, a.length, q(a, 0.5) / 1e6, q(a, 0.9) / 1e6, q(a, 0.99) / 1e6, a[a.length - 1] / 1e6));
+    }
+}

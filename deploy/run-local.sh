@@ -109,7 +109,7 @@ Try it from another shell (the CLI is logged in as the demo creator through INFE
 MSG
 
 if [[ ${INFERMESH_DETACH:-0} == 1 ]]; then
-  echo "left running; stop with: deploy/run-local.sh stop"
+  echo "left running; stop with: INFERMESH_HOME=$home deploy/run-local.sh stop"
   exit 0
 fi
 echo "Ctrl-C to stop."

@@ -222,6 +222,11 @@ class S3BlobStoreIT {
                 List.of("latest", "stable"),
                 tags.tags("acme", "minilm").stream().map(e -> e.ref().tag()).toList());
         assertTrue(tags.resolve(ModelRef.parse("acme/minilm-other:latest")).isEmpty());
+        tags.setTag(ModelRef.parse("globex/bert:v1"), v1);
+        assertEquals(
+                List.of("acme/minilm:latest=" + v2, "acme/minilm:stable=" + v1, "globex/bert:v1=" + v1),
+                tags.all().stream().map(e -> e.ref() + "=" + e.manifest()).toList(),
+                "every tag's current value, sorted by reference");
     }
 
     static Cid cidOf(byte[] data) {

@@ -33,6 +33,14 @@ public final class RegistrySync {
     private final Registry registry;
     private final WorkerSet workers;
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of());
+    /**
+     * Every worker's pool and every pool's registration ever seen, kept when they leave the snapshot: a call served by a
+     * worker whose lease ran out while the call ran is still billed to that worker's pool. Pools are few; entries are
+     * replaced by newer registrations and never removed while the gateway runs.
+     */
+    private final Map<WorkerId, EthAddress> lastPoolOf = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final Map<EthAddress, PoolRegistration> lastPools = new java.util.concurrent.ConcurrentHashMap<>();
 
     public RegistrySync(Registry registry, WorkerSet workers) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -74,14 +82,14 @@ public final class RegistrySync {
         }
         pools.values().removeIf(Objects::isNull);
         snapshot = new Snapshot(Map.copyOf(pools), Map.copyOf(byId));
+        lastPools.putAll(pools);
+        byId.forEach((id, w) -> lastPoolOf.put(id, w.pool()));
         workers.replaceAll(infos);
     }
 
-    /** The registration of the pool that runs {@code worker}, as of the last refresh. */
+    /** The registration of the pool that runs (or last ran) {@code worker}, as last read from the registry. */
     public Optional<PoolRegistration> poolOf(WorkerId worker) {
-        Snapshot s = snapshot;
-        LiveWorker w = s.workers.get(worker);
-        return w == null ? Optional.empty() : Optional.ofNullable(s.pools.get(w.pool()));
+        return Optional.ofNullable(lastPoolOf.get(worker)).map(lastPools::get);
     }
 
     /** The most any live pool charges for serving {@code model} ({@code org/name}); zero when no pool is live. */

@@ -66,12 +66,12 @@ public final class HttpGateway implements Gateway {
 
     @Override
     public GatewayReply register(SignedEnvelope registration) {
-        return post(workersUri(), registration.toJson(), Optional.empty(), false);
+        return post(workersUri(), registration.toJson(), Optional.empty());
     }
 
     @Override
     public GatewayReply heartbeat(String workerId, String leaseToken, Heartbeat heartbeat) {
-        return post(heartbeatUri(workerId), heartbeat.toJson(), Optional.of(leaseToken), true);
+        return post(heartbeatUri(workerId), heartbeat.toJson(), Optional.of(leaseToken));
     }
 
     @Override
@@ -88,7 +88,8 @@ public final class HttpGateway implements Gateway {
         return URI.create(base + "/v1/workers/" + workerId.replace("%", "%25").replace("/", "%2F") + "/heartbeat");
     }
 
-    private GatewayReply post(URI uri, ObjectNode body, Optional<String> bearer, boolean heartbeat) {
+    /** {@code bearer}: the lease token a heartbeat carries (empty for a registration). */
+    private GatewayReply post(URI uri, ObjectNode body, Optional<String> bearer) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
@@ -104,14 +105,19 @@ public final class HttpGateway implements Gateway {
             Thread.currentThread().interrupt();
             return new GatewayReply.Unavailable("interrupted");
         }
-        return answer(response.statusCode(), response.body(), heartbeat);
+        return answer(response.statusCode(), response.body(), bearer);
     }
 
-    /** Maps a status and body to a reply (see the class comment). */
-    static GatewayReply answer(int status, String body, boolean heartbeat) {
+    /**
+     * Maps a status and body to a reply (see the class comment).
+     *
+     * @param heldToken the lease token of a heartbeat (its answer need not repeat it); empty for a registration
+     */
+    static GatewayReply answer(int status, String body, Optional<String> heldToken) {
+        boolean heartbeat = heldToken.isPresent();
         if (status == 200) {
             try {
-                return new GatewayReply.Leased(lease(JSON.readTree(body)));
+                return new GatewayReply.Leased(lease(JSON.readTree(body), heldToken));
             } catch (JsonProcessingException | IllegalArgumentException | RouterException e) {
                 return new GatewayReply.Unavailable(
                         "the gateway answered 200 with a body that is not a lease: " + e.getMessage());
@@ -134,15 +140,21 @@ public final class HttpGateway implements Gateway {
         return new GatewayReply.Refused(status, code, detail);
     }
 
-    /** Reads {@code {"leaseSeconds","leaseToken","heartbeatSeconds"?,"gatewayKeys":{kid: base64}}}. */
-    static Lease lease(JsonNode node) {
+    /**
+     * Reads {@code {"leaseSeconds","leaseToken"?,"heartbeatSeconds"?,"gatewayKeys":{kid: base64}}}. A registration's
+     * answer carries the new {@code leaseToken}; a heartbeat's answer may leave it out, and the held one stays.
+     */
+    static Lease lease(JsonNode node, Optional<String> heldToken) {
         if (node == null || !node.isObject()) {
             throw new IllegalArgumentException("not a JSON object");
         }
-        JsonNode token = node.get("leaseToken");
-        if (token == null || !token.isTextual()) {
-            throw new IllegalArgumentException("leaseToken is missing");
+        JsonNode given = node.get("leaseToken");
+        if (given != null && !given.isTextual()) {
+            throw new IllegalArgumentException("leaseToken must be a string");
         }
+        String token = given != null
+                ? given.textValue()
+                : heldToken.orElseThrow(() -> new IllegalArgumentException("leaseToken is missing"));
         Duration lease = seconds(node, "leaseSeconds")
                 .orElseThrow(() -> new IllegalArgumentException("leaseSeconds is missing"));
         JsonNode keys = node.get("gatewayKeys");
@@ -156,7 +168,7 @@ public final class HttpGateway implements Gateway {
             }
             gatewayKeys.put(key.getKey(), WorkerAuth.publicKey(key.getValue().textValue()));
         }
-        return new Lease(token.textValue(), lease, seconds(node, "heartbeatSeconds"), gatewayKeys);
+        return new Lease(token, lease, seconds(node, "heartbeatSeconds"), gatewayKeys);
     }
 
     private static Optional<Duration> seconds(JsonNode node, String field) {

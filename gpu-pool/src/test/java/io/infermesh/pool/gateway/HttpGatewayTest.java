@@ -29,7 +29,7 @@ class HttpGatewayTest {
 
     @Test
     void aTwoHundredIsTheLeaseWithItsTokenTimesAndKeys() {
-        Lease lease = assertInstanceOf(GatewayReply.Leased.class, HttpGateway.answer(200, LEASE, false))
+        Lease lease = assertInstanceOf(GatewayReply.Leased.class, HttpGateway.answer(200, LEASE, Optional.empty()))
                 .lease();
         assertEquals("s3cr3t", lease.token());
         assertEquals(Duration.ofSeconds(10), lease.duration());
@@ -39,8 +39,21 @@ class HttpGatewayTest {
     }
 
     @Test
+    void aHeartbeatAnswerWithoutATokenKeepsTheHeldOne() {
+        String renewed = "{\"workerId\":\"w1\",\"leaseSeconds\":10,\"gatewayKeys\":{}}";
+        Lease lease = assertInstanceOf(GatewayReply.Leased.class, HttpGateway.answer(200, renewed, Optional.of("held")))
+                .lease();
+        assertEquals("held", lease.token());
+        assertInstanceOf(
+                GatewayReply.Unavailable.class,
+                HttpGateway.answer(200, renewed, Optional.empty()),
+                "a registration answer must carry the new token");
+    }
+
+    @Test
     void aLeaseWithoutAHeartbeatIntervalLeavesItToTheWorker() {
-        Lease lease = HttpGateway.lease(json("{\"leaseSeconds\":10,\"leaseToken\":\"t\",\"gatewayKeys\":{}}"));
+        Lease lease = HttpGateway.lease(
+                json("{\"leaseSeconds\":10,\"leaseToken\":\"t\",\"gatewayKeys\":{}}"), Optional.empty());
         assertEquals(Optional.empty(), lease.heartbeatInterval());
         assertEquals(Map.of(), lease.gatewayKeys());
     }
@@ -54,7 +67,7 @@ class HttpGatewayTest {
                 "{\"leaseSeconds\":0,\"leaseToken\":\"t\",\"gatewayKeys\":{}}",
                 "{\"leaseSeconds\":10,\"leaseToken\":\"t\",\"gatewayKeys\":{\"gw1\":\"not-a-key\"}}",
                 "{\"leaseSeconds\":10,\"leaseToken\":\"t\"}")) {
-            assertInstanceOf(GatewayReply.Unavailable.class, HttpGateway.answer(200, body, false), body);
+            assertInstanceOf(GatewayReply.Unavailable.class, HttpGateway.answer(200, body, Optional.empty()), body);
         }
     }
 
@@ -63,11 +76,14 @@ class HttpGatewayTest {
         String problem = "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,\"code\":\"unknown_worker\","
                 + "\"detail\":\"no live worker w1\"}";
         GatewayReply.LeaseLost lost =
-                assertInstanceOf(GatewayReply.LeaseLost.class, HttpGateway.answer(404, problem, true));
+                assertInstanceOf(GatewayReply.LeaseLost.class, HttpGateway.answer(404, problem, Optional.of("t")));
         assertEquals(404, lost.status());
         assertEquals("no live worker w1", lost.detail());
-        assertInstanceOf(GatewayReply.LeaseLost.class, HttpGateway.answer(401, "", true));
-        assertInstanceOf(GatewayReply.Refused.class, HttpGateway.answer(404, problem, false), "not for registrations");
+        assertInstanceOf(GatewayReply.LeaseLost.class, HttpGateway.answer(401, "", Optional.of("t")));
+        assertInstanceOf(
+                GatewayReply.Refused.class,
+                HttpGateway.answer(404, problem, Optional.empty()),
+                "not for registrations");
     }
 
     @Test
@@ -78,12 +94,12 @@ class HttpGatewayTest {
                         422,
                         "{\"title\":\"Unprocessable\",\"status\":422,\"code\":\"unknown_pool\",\"detail\":\"register"
                                 + " the pool first\"}",
-                        false));
+                        Optional.empty()));
         assertEquals(422, refused.status());
         assertEquals("unknown_pool", refused.code());
         assertEquals("register the pool first", refused.detail());
         GatewayReply.Refused plain =
-                assertInstanceOf(GatewayReply.Refused.class, HttpGateway.answer(403, "forbidden", false));
+                assertInstanceOf(GatewayReply.Refused.class, HttpGateway.answer(403, "forbidden", Optional.empty()));
         assertEquals("", plain.code());
         assertEquals("forbidden", plain.detail());
     }
@@ -91,8 +107,10 @@ class HttpGatewayTest {
     @Test
     void serverErrorsAndThrottlingAreTransient() {
         for (int status : new int[] {408, 425, 429, 500, 502, 503, 504, 302}) {
-            assertInstanceOf(GatewayReply.Unavailable.class, HttpGateway.answer(status, "", true), "HTTP " + status);
-            assertInstanceOf(GatewayReply.Unavailable.class, HttpGateway.answer(status, "", false), "HTTP " + status);
+            assertInstanceOf(
+                    GatewayReply.Unavailable.class, HttpGateway.answer(status, "", Optional.of("t")), "HTTP " + status);
+            assertInstanceOf(
+                    GatewayReply.Unavailable.class, HttpGateway.answer(status, "", Optional.empty()), "HTTP " + status);
         }
     }
 

@@ -22,7 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@link Gateway} over HTTP/1.1 JSON ({@code /work/notes/gateway-contract.md}, "Pools and workers"). Each call has
+ * {@link Gateway} over HTTP/1.1 JSON ({@code openapi/infermesh.yaml}, {@code /v1/workers} and {@code SignedEnvelope}). Each call has
  * {@code timeout} end to end; redirects are not followed (a registration is never re-posted elsewhere). Thread-safe.
  *
  * <p>How answers map: 200 → {@link GatewayReply.Leased} (an unreadable 200 is {@link GatewayReply.Unavailable}); a

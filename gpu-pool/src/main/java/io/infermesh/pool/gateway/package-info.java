@@ -1,5 +1,5 @@
 /**
- * Self-registration with a gateway ({@code /work/notes/gateway-contract.md}, "Pools and workers"): the worker signs a
+ * Self-registration with a gateway ({@code openapi/infermesh.yaml}, {@code /v1/workers} and {@code SignedEnvelope}): the worker signs a
  * {@link io.infermesh.pool.gateway.WorkerRegistration} with its pool's Ethereum key, posts it as a
  * {@link io.infermesh.pool.gateway.SignedEnvelope}, and then renews the lease it gets with
  * {@link io.infermesh.pool.gateway.Heartbeat}s. {@link io.infermesh.pool.gateway.LeaseKeeper} is the state machine;

@@ -22,10 +22,8 @@ import io.infermesh.router.CallPolicy;
 import io.infermesh.router.InferOutcome;
 import io.infermesh.router.Shed;
 import io.infermesh.router.grpc.GrpcRouter;
-import io.infermesh.store.ModelRef;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Wei;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -194,11 +192,11 @@ public final class PaidInference {
                     new ReceiptDraft(
                             repository, model.manifestCid(), served.worker().value(), pool.payout(), price));
             return switch (committed) {
-                case CommitOutcome.Committed c -> Answer.served(body, c.charged(), Optional.of(c.receiptId()), model);
+                case CommitOutcome.Committed c -> Answer.served(body, c.charged(), Optional.of(c.receiptId()));
                 case CommitOutcome.AlreadyReleased r -> {
                     LOG.warnf(
                             "request %s: the hold expired before the call finished; served without charge", requestId);
-                    yield Answer.served(body, Wei.ZERO, Optional.empty(), model);
+                    yield Answer.served(body, Wei.ZERO, Optional.empty());
                 }
                 case CommitOutcome.UnknownHold u ->
                     throw new IllegalStateException("request " + requestId + ": the hold vanished before commit");
@@ -285,27 +283,21 @@ public final class PaidInference {
      * @param body the response body (JSON)
      * @param charged what the call cost, in wei
      * @param receipt the receipt, when it was charged
-     * @param servedRef {@code org/name:tag} that answered, empty on a replay
      * @param replayed whether this is the stored answer of an earlier call with the same Idempotency-Key
      */
-    public record Answer(
-            byte[] body, Wei charged, Optional<ReceiptId> receipt, Optional<ModelRef> servedRef, boolean replayed) {
-        static Answer served(byte[] body, Wei charged, Optional<ReceiptId> receipt, Resolved model) {
-            return new Answer(body, charged, receipt, Optional.of(model.ref()), false);
+    public record Answer(byte[] body, Wei charged, Optional<ReceiptId> receipt, boolean replayed) {
+        static Answer served(byte[] body, Wei charged, Optional<ReceiptId> receipt) {
+            return new Answer(body, charged, receipt, false);
         }
 
         static Answer replay(StoredResponse stored) {
-            return new Answer(stored.body(), stored.charged(), stored.receiptId(), Optional.empty(), true);
+            return new Answer(stored.body(), stored.charged(), stored.receiptId(), true);
         }
 
         StoredResponse stored() {
             Map<String, String> headers = new LinkedHashMap<>();
             headers.put("Content-Type", "application/json");
             return new StoredResponse(200, headers, body, charged, receipt);
-        }
-
-        public String bodyText() {
-            return new String(body, StandardCharsets.UTF_8);
         }
     }
 }

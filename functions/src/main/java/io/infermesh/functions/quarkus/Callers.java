@@ -36,6 +36,15 @@ public class Callers {
         return key;
     }
 
+    /** The credential of an {@code Authorization: Bearer <credential>} header; empty for any other header. */
+    static Optional<String> bearer(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Optional.empty();
+        }
+        String credential = authorization.substring(7).strip();
+        return credential.isEmpty() ? Optional.empty() : Optional.of(credential);
+    }
+
     private ApiKeyInfo authenticate(String authorization) {
         if (authorization == null || authorization.isBlank()) {
             throw new ProblemException(
@@ -44,11 +53,10 @@ public class Callers {
                     "send an API key as 'Authorization: Bearer im_live_...'; get one by signing in"
                             + " (POST /v1/auth/challenge, then /v1/auth/verify)");
         }
-        if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw new ProblemException(401, "unauthenticated", "the Authorization header must be 'Bearer <API key>'");
-        }
         return gateway.apiKeys()
-                .resolve(authorization.substring(7).strip())
+                .resolve(bearer(authorization)
+                        .orElseThrow(() -> new ProblemException(
+                                401, "unauthenticated", "the Authorization header must be 'Bearer <API key>'")))
                 .orElseThrow(() -> new ProblemException(
                         401, "unauthenticated", "this API key is unknown or revoked; sign in again for a new one"));
     }

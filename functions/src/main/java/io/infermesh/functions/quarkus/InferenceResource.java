@@ -61,17 +61,10 @@ public class InferenceResource {
             @PathParam("org") String org,
             @PathParam("name") String name,
             InputStream in) {
-        ApiKeyInfo caller = callers.require(authorization);
-        ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
-        return kserve(
-                caller,
-                requestId,
-                idempotencyKey,
-                org + "/" + name,
-                () -> gateway.catalog().resolve(ref),
-                in);
+        return inferVersion(authorization, requestId, idempotencyKey, org, name, null, in);
     }
 
+    /** {@code version}: a manifest CID the model's tags point or pointed at; null for the tag in {@code name}. */
     @POST
     @Path("models/{org}/{name}/versions/{version}/infer")
     @Consumes(MediaType.WILDCARD)
@@ -85,13 +78,12 @@ public class InferenceResource {
             InputStream in) {
         ApiKeyInfo caller = callers.require(authorization);
         ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
-        return kserve(
-                caller,
-                requestId,
-                idempotencyKey,
-                org + "/" + name,
-                () -> gateway.catalog().resolveVersion(ref.org(), ref.model(), ModelsResource.cid(version)),
-                in);
+        Supplier<ModelCatalog.Resolved> resolver = version == null
+                ? () -> gateway.catalog().resolve(ref)
+                : () -> gateway.catalog().resolveVersion(ref.org(), ref.model(), ModelsResource.cid(version));
+        String operation =
+                "POST /v2/models/" + org + "/" + name + (version == null ? "" : "/versions/" + version) + "/infer";
+        return kserve(caller, requestId, idempotencyKey, org + "/" + name, operation, resolver, in);
     }
 
     @GET
@@ -174,6 +166,7 @@ public class InferenceResource {
             String requestId,
             String idempotencyKey,
             String clientName,
+            String operation,
             Supplier<ModelCatalog.Resolved> resolver,
             InputStream in) {
         byte[] body =
@@ -185,7 +178,7 @@ public class InferenceResource {
                         caller.account(),
                         new RequestId(requestId),
                         key(idempotencyKey),
-                        fingerprint("POST /v2/models/" + clientName + "/infer", body),
+                        fingerprint(operation, body),
                         resolver,
                         t -> KserveJson.toGrpc(json, t.model(), t.version(), id),
                         (model, response) -> KserveJson.toJson(response, clientName));

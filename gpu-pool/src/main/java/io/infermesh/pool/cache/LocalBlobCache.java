@@ -3,24 +3,28 @@ package io.infermesh.pool.cache;
 import io.infermesh.pool.WorkerException;
 import io.infermesh.store.ContentMismatchException;
 import io.infermesh.store.cid.Cid;
-import io.infermesh.store.unixfs.VerifyingInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * Verified blobs on local disk under {@code blobs/<cid>}. A file appears under its CID only after every byte was
  * hashed on the way in and the digest matched (temp file, then atomic rename); a mismatch or a short or overlong
- * download leaves nothing behind. Files already present were verified when they arrived and are reused.
+ * download leaves nothing behind. Files already present were verified when they arrived and are reused. Nothing reads
+ * a temp file: the model folder links only renamed, verified blobs.
  */
 public final class LocalBlobCache {
-    private static final int BUFFER = 1 << 20;
+    /** Bytes per file write. */
+    private static final int STAGING_BYTES = 1 << 20;
+
     private final Path blobs;
 
     public LocalBlobCache(Path root) {
@@ -32,7 +36,12 @@ public final class LocalBlobCache {
         }
     }
 
-    /** The verified local file for {@code cid}, downloading it from {@code source} if absent. */
+    /**
+     * The verified local file for {@code cid}, downloading it from {@code source} if absent. The bytes go to a temp
+     * file and to the hasher in one pass as they arrive ({@link BlobSource#transfer}); the file is renamed to its CID
+     * only after the whole blob had exactly {@code expectedBytes} bytes and hashed to {@code cid}. On any failure the
+     * temp file is deleted.
+     */
     public Path fetch(Cid cid, long expectedBytes, BlobSource source) {
         Path target = blobs.resolve(cid.toString());
         if (Files.isRegularFile(target)) {
@@ -40,28 +49,16 @@ public final class LocalBlobCache {
         }
         Path temp = blobs.resolve(".part-" + UUID.randomUUID());
         try {
-            try (InputStream raw = source.open(cid);
-                    VerifyingInputStream in = VerifyingInputStream.cidOnly(raw, cid);
-                    OutputStream out = Files.newOutputStream(temp)) {
-                byte[] buf = new byte[BUFFER];
-                long total = 0;
-                for (int n; (n = in.read(buf)) != -1; ) {
-                    total += n;
-                    if (total > expectedBytes) {
-                        throw new WorkerException(
-                                WorkerException.Code.DATA_LOSS,
-                                "blob " + cid + " from " + source.describe() + " is longer than the " + expectedBytes
-                                        + " bytes the manifest declares; nothing was loaded");
-                    }
-                    out.write(buf, 0, n);
-                }
-                if (total != expectedBytes) {
-                    throw new WorkerException(
-                            WorkerException.Code.DATA_LOSS,
-                            "blob " + cid + " from " + source.describe() + " has " + total + " bytes, the manifest"
-                                    + " declares " + expectedBytes + "; nothing was loaded");
-                }
+            BlobCheck check = new BlobCheck(cid, expectedBytes, source.describe());
+            ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BYTES);
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                source.transfer(cid, buffers -> {
+                    check.update(buffers);
+                    write(out, buffers, staging);
+                });
+                flush(out, staging);
             }
+            check.finish();
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -84,6 +81,36 @@ public final class LocalBlobCache {
                 // best effort; a stray .part file is never read as a blob
             }
         }
+    }
+
+    /**
+     * Copies {@code buffers} into {@code staging} (a direct buffer) and writes it out whenever it is full; the caller
+     * writes the rest at the end with {@link #flush}. A write from heap buffers copies them into a temporary direct
+     * buffer inside the JDK anyway; staging makes that one copy and one write call per MiB instead of one per
+     * delivery.
+     */
+    static void write(FileChannel out, List<ByteBuffer> buffers, ByteBuffer staging) throws IOException {
+        for (ByteBuffer b : buffers) {
+            ByteBuffer rest = b.duplicate();
+            while (rest.hasRemaining()) {
+                int n = Math.min(rest.remaining(), staging.remaining());
+                staging.put(staging.position(), rest, rest.position(), n);
+                staging.position(staging.position() + n);
+                rest.position(rest.position() + n);
+                if (!staging.hasRemaining()) {
+                    flush(out, staging);
+                }
+            }
+        }
+    }
+
+    /** Writes what {@code staging} holds and empties it. */
+    static void flush(FileChannel out, ByteBuffer staging) throws IOException {
+        staging.flip();
+        while (staging.hasRemaining()) {
+            out.write(staging);
+        }
+        staging.clear();
     }
 
     /** The verified local file for {@code cid}, if present. */

@@ -3,6 +3,7 @@ package io.infermesh.pool.grpc;
 import io.infermesh.openapi.inference.ModelRepositoryParameter;
 import io.infermesh.pool.WorkerException;
 import io.infermesh.pool.cache.BlobSource;
+import io.infermesh.pool.cache.ByteSink;
 import io.infermesh.pool.cache.HttpBlobSource;
 import io.infermesh.pool.cache.LoadSpec;
 import io.infermesh.store.cid.Cid;
@@ -103,6 +104,11 @@ final class LoadParameters {
         @Override
         public java.io.InputStream open(Cid cid) {
             return known.containsKey(cid) ? urls.open(cid) : fallback.open(cid);
+        }
+
+        @Override
+        public void transfer(Cid cid, ByteSink sink) throws java.io.IOException {
+            (known.containsKey(cid) ? urls : fallback).transfer(cid, sink);
         }
 
         @Override

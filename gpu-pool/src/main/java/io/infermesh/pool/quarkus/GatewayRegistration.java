@@ -9,9 +9,11 @@ import io.infermesh.pool.gateway.PoolKey;
 import io.infermesh.router.WorkerId;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -51,7 +53,8 @@ public class GatewayRegistration {
     private Thread thread;
     private boolean stopped;
 
-    void start(@Observes StartupEvent event) {
+    /** After the worker's own start-up (a later priority): the worker creates the process's first HTTP client. */
+    void start(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) StartupEvent event) {
         WorkerConfig.Gateway settings = config.gateway();
         if (settings.url().isEmpty()) {
             if (settings.poolKeyFile().isPresent() || settings.advertiseTarget().isPresent()) {

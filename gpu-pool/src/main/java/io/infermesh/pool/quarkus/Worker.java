@@ -19,6 +19,7 @@ import io.infermesh.pool.djl.TorchRuntime;
 import io.infermesh.pool.djl.TorchScriptBackend;
 import io.infermesh.pool.djl.TorchSettings;
 import io.infermesh.pool.grpc.InFlightCalls;
+import io.infermesh.pool.grpc.LoadCallWarmUp;
 import io.infermesh.pool.spi.Backend;
 import io.infermesh.pool.triton.TritonBackend;
 import io.infermesh.store.s3.S3BlobStore;
@@ -60,6 +61,12 @@ public class Worker {
 
     @ConfigProperty(name = "quarkus.http.port")
     int httpPort;
+
+    @ConfigProperty(name = "quarkus.grpc.server.host", defaultValue = "127.0.0.1")
+    String grpcHost;
+
+    @ConfigProperty(name = "quarkus.grpc.server.port")
+    int grpcPort;
 
     private ModelCache cache;
     private OrtRuntime ort;
@@ -131,7 +138,10 @@ public class Worker {
                 benchmark();
             }
             long warmUp = LoadPathWarmUp.run(http, URI.create("http://127.0.0.1:" + httpPort + "/q/health/live"));
-            LOG.infof("load path warmed up in %d ms", warmUp / 1_000_000);
+            long loadCall = LoadCallWarmUp.run(grpcHost, grpcPort);
+            LOG.infof(
+                    "load path warmed up in %d ms (and the load call in %d ms)",
+                    warmUp / 1_000_000, loadCall / 1_000_000);
             for (LoadSpec spec : preloads) {
                 try {
                     load(spec).join();

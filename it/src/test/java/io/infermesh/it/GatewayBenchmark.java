@@ -25,9 +25,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -82,6 +85,7 @@ class GatewayBenchmark {
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         byte[] body = "{\"model\":\"bench/minilm\",\"input\":\"A man is playing a guitar.\"}"
                 .getBytes(StandardCharsets.UTF_8);
+        Queue<String> timings = new ConcurrentLinkedQueue<>();
         Supplier<CompletableFuture<?>> viaGateway = () -> http.sendAsync(
                         HttpRequest.newBuilder(URI.create(platform.url() + "/v1/embeddings"))
                                 .header("Authorization", "Bearer " + apiKey)
@@ -94,6 +98,7 @@ class GatewayBenchmark {
                         throw new IllegalStateException(
                                 "gateway answered " + r.statusCode() + ": " + new String(r.body()));
                     }
+                    r.headers().firstValue("Server-Timing").ifPresent(timings::add);
                     return r;
                 });
         if (10 + 4L * seconds > 280) {
@@ -126,6 +131,7 @@ class GatewayBenchmark {
         // Warm both paths (JIT, connections, the model's batcher) before measuring.
         openLoop(direct, rate, 5);
         openLoop(viaGateway, rate, 5);
+        timings.clear();
         List<Long> directNanos = new ArrayList<>();
         List<Long> gatewayNanos = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
@@ -180,6 +186,10 @@ class GatewayBenchmark {
         md.append(String.format(
                 "| **overhead (gateway − worker)** | | %.2f | %.2f | %.2f | |%n%n",
                 (q(g, 0.5) - q(d, 0.5)) / 1e6, (q(g, 0.9) - q(d, 0.9)) / 1e6, (q(g, 0.99) - q(d, 0.99)) / 1e6));
+        md.append("The gateway's own account of its calls (`Server-Timing`, measured phases only):\n\n");
+        md.append("| phase | p50 ms | p90 ms | p99 ms |\n| --- | --- | --- | --- |\n");
+        phaseRows(md, timings);
+        md.append('\n');
         md.append(String.format(
                 "Cold start (no worker holds the model; load from presigned URLs, verify, serve): first 200 after"
                         + " %.0f ms, %d request(s).%n",
@@ -253,6 +263,26 @@ class GatewayBenchmark {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** One row per {@code Server-Timing} metric, in the order the gateway names them. */
+    private static void phaseRows(StringBuilder md, Queue<String> headers) {
+        Map<String, List<Double>> byPhase = new LinkedHashMap<>();
+        for (String header : headers) {
+            for (String metric : header.split(",")) {
+                String[] parts = metric.strip().split(";dur=");
+                byPhase.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(Double.parseDouble(parts[1]));
+            }
+        }
+        byPhase.forEach((phase, values) -> {
+            double[] a =
+                    values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            md.append(String.format("| %s | %.2f | %.2f | %.2f |%n", phase, qd(a, 0.5), qd(a, 0.9), qd(a, 0.99)));
+        });
+    }
+
+    private static double qd(double[] sorted, double quantile) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)];
     }
 
     private static long[] sorted(List<Long> xs) {

@@ -109,10 +109,28 @@ public final class PaidInference {
             Supplier<Resolved> model,
             Function<Target, ModelInferRequest> toWorker,
             BiFunction<Resolved, ModelInferResponse, byte[]> render) {
+        return run(account, requestId, key, fingerprint, model, toWorker, render, new Phases());
+    }
+
+    /**
+     * {@link #run(EthAddress, RequestId, Optional, byte[], Supplier, Function, BiFunction) One paid call}, marking
+     * its phases on {@code phases}: {@code idempotency}, {@code resolve}, {@code reserve}, {@code infer} (the router and
+     * the worker), {@code render}, {@code commit}, {@code idempotency-save}.
+     */
+    public Answer run(
+            EthAddress account,
+            RequestId requestId,
+            Optional<IdempotencyKey> key,
+            byte[] fingerprint,
+            Supplier<Resolved> model,
+            Function<Target, ModelInferRequest> toWorker,
+            BiFunction<Resolved, ModelInferResponse, byte[]> render,
+            Phases phases) {
         if (key.isEmpty()) {
-            return charge(account, requestId, model, toWorker, render);
+            return charge(account, requestId, model, toWorker, render, phases);
         }
         IdempotencyClaim claim = idempotency.claim(account, key.get(), sha256Hex(fingerprint));
+        phases.mark("idempotency");
         return switch (claim) {
             case IdempotencyClaim.Replay r -> Answer.replay(r.response());
             case IdempotencyClaim.InProgress p ->
@@ -128,12 +146,13 @@ public final class PaidInference {
             case IdempotencyClaim.Claimed claimed -> {
                 Answer answer;
                 try {
-                    answer = charge(account, requestId, model, toWorker, render);
+                    answer = charge(account, requestId, model, toWorker, render, phases);
                 } catch (RuntimeException e) {
                     idempotency.abandon(account, key.get(), claimed.token());
                     throw e;
                 }
                 idempotency.complete(account, key.get(), claimed.token(), answer.stored());
+                phases.mark("idempotency-save");
                 yield answer;
             }
         };
@@ -147,7 +166,8 @@ public final class PaidInference {
             RequestId requestId,
             Supplier<Resolved> resolver,
             Function<Target, ModelInferRequest> toWorker,
-            BiFunction<Resolved, ModelInferResponse, byte[]> render) {
+            BiFunction<Resolved, ModelInferResponse, byte[]> render,
+            Phases phases) {
         Resolved model = resolver.get();
         String repository = model.ref().repository();
         String key = LoadSpecs.modelKey(model.manifestCid());
@@ -155,7 +175,9 @@ public final class PaidInference {
         Wei modelPrice = model.manifest().pricePerRequest();
         Wei ceiling = new Wei(
                 modelPrice.amount().add(registry.maxPoolPrice(repository).amount()));
+        phases.mark("resolve");
         Reservation reservation = ledger.reserve(account, requestId, ceiling, holdTtl);
+        phases.mark("reserve");
         if (reservation instanceof Reservation.Insufficient(Wei balance, Wei price)) {
             throw new ProblemException(
                     402,
@@ -171,10 +193,12 @@ public final class PaidInference {
             outcome = router.infer(
                             request, policy, Optional.of(loadSpecs.specFor(model.manifestCid(), model.manifest())))
                     .join();
+            phases.mark("infer");
             if (!(outcome instanceof InferOutcome.Served served)) {
                 throw problem(outcome);
             }
             body = render.apply(model, served.response());
+            phases.mark("render");
             PoolRegistration pool = registry.poolOf(served.worker())
                     .orElseThrow(() -> new ProblemException(
                             503,
@@ -191,6 +215,7 @@ public final class PaidInference {
                     requestId,
                     new ReceiptDraft(
                             repository, model.manifestCid(), served.worker().value(), pool.payout(), price));
+            phases.mark("commit");
             return switch (committed) {
                 case CommitOutcome.Committed c -> Answer.served(body, c.charged(), Optional.of(c.receiptId()));
                 case CommitOutcome.AlreadyReleased r -> {

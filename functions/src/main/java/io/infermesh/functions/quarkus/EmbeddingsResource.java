@@ -4,6 +4,7 @@ import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.RequestId;
 import io.infermesh.functions.inference.OpenAiEmbeddings;
 import io.infermesh.functions.inference.PaidInference;
+import io.infermesh.functions.inference.Phases;
 import io.infermesh.functions.models.ModelCatalog;
 import io.infermesh.store.ModelRef;
 import io.smallrye.common.annotation.RunOnVirtualThread;
@@ -39,11 +40,14 @@ public class EmbeddingsResource {
             @HeaderParam(RequestIds.HEADER) String requestId,
             @HeaderParam("Idempotency-Key") String idempotencyKey,
             InputStream in) {
+        Phases phases = new Phases();
         ApiKeyInfo caller = callers.require(authorization);
+        phases.mark("auth");
         byte[] body = InferenceResource.readLimited(
                 in, gateway.config().inference().maxRequestBytes().asLongValue());
         OpenAiEmbeddings.Request request = OpenAiEmbeddings.parse(Json.read(body));
         ModelRef ref = ModelCatalog.parseRef(request.model());
+        phases.mark("read");
         PaidInference.Answer answer = gateway.inference()
                 .run(
                         caller.account(),
@@ -62,7 +66,8 @@ public class EmbeddingsResource {
                                 request,
                                 response,
                                 InferenceResource.name(model.manifest().outputs(), "embedding"),
-                                model.ref().toString()));
-        return InferenceResource.ok(answer);
+                                model.ref().toString()),
+                        phases);
+        return InferenceResource.ok(answer, phases);
     }
 }

@@ -141,8 +141,12 @@ public class Gateway {
         registrySync = new RegistrySync(registry, workers);
         channels = WorkerChannels.plaintext(Optional.of(signer));
         ejection = new OutlierEjection(OutlierEjection.Options.DEFAULTS, Ticker.SYSTEM);
-        PeakEwmaBalancer balancer =
-                new PeakEwmaBalancer(PeakEwmaBalancer.Options.DEFAULTS, Ticker.SYSTEM, new SecureRandom(), ejection);
+        PeakEwmaBalancer balancer = new PeakEwmaBalancer(
+                PeakEwmaBalancer.Options.DEFAULTS,
+                choice(config.inference().balancer()),
+                Ticker.SYSTEM,
+                new SecureRandom(),
+                ejection);
         control = new GrpcWorkerControl(channels, Duration.ofMinutes(5));
         ColdLoadCoordinator.Options coldDefaults = ColdLoadCoordinator.Options.DEFAULTS;
         cold = new ColdLoadCoordinator(
@@ -269,6 +273,16 @@ public class Gateway {
             publicKey = WorkerAuth.encode(pair.getPublic());
         }
         return new TokenSigner(keyId, key, Duration.ofMinutes(5), clock);
+    }
+
+    private static PeakEwmaBalancer.Choice choice(String balancer) {
+        return switch (balancer) {
+            case "peak-ewma" -> PeakEwmaBalancer.Choice.TWO_RANDOM_BY_COST;
+            case "round-robin" -> PeakEwmaBalancer.Choice.ROUND_ROBIN;
+            default ->
+                throw new IllegalStateException("infermesh.gateway.inference.balancer must be peak-ewma or round-robin,"
+                        + " not '" + balancer + "'");
+        };
     }
 
     private static Runnable guarded(String what, Runnable job) {

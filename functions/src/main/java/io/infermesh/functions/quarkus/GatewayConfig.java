@@ -73,6 +73,13 @@ public interface GatewayConfig {
         @WithDefault("16M")
         MemorySize maxRequestBytes();
 
+        /**
+         * How the router picks among a model's warm workers: {@code peak-ewma} (power of two choices over latency ×
+         * load) or {@code round-robin} (in turn; the baseline the tail-latency benchmark compares against).
+         */
+        @WithDefault("peak-ewma")
+        String balancer();
+
         /** Hedge a call after this quantile of the model's latency (0 = no hedging). */
         @WithDefault("0")
         double hedgeQuantile();

@@ -9,6 +9,7 @@ import io.infermesh.functions.RequestId;
 import io.infermesh.functions.api.ProblemException;
 import io.infermesh.functions.inference.KserveJson;
 import io.infermesh.functions.inference.PaidInference;
+import io.infermesh.functions.inference.Phases;
 import io.infermesh.functions.models.ModelCatalog;
 import io.infermesh.functions.routing.LoadSpecs;
 import io.infermesh.store.ModelRef;
@@ -43,6 +44,7 @@ import java.util.function.Supplier;
 @RunOnVirtualThread
 public class InferenceResource {
     public static final String COST_HEADER = "Infermesh-Cost-Wei";
+    static final String SERVER_TIMING = "Server-Timing";
     static final String TEXT_EMBEDDING = "text-embedding";
 
     @Inject
@@ -76,14 +78,16 @@ public class InferenceResource {
             @PathParam("name") String name,
             @PathParam("version") String version,
             InputStream in) {
+        Phases phases = new Phases();
         ApiKeyInfo caller = callers.require(authorization);
+        phases.mark("auth");
         ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
         Supplier<ModelCatalog.Resolved> resolver = version == null
                 ? () -> gateway.catalog().resolve(ref)
                 : () -> gateway.catalog().resolveVersion(ref.org(), ref.model(), ModelsResource.cid(version));
         String operation =
                 "POST /v2/models/" + org + "/" + name + (version == null ? "" : "/versions/" + version) + "/infer";
-        return kserve(caller, requestId, idempotencyKey, org + "/" + name, operation, resolver, in);
+        return kserve(caller, requestId, idempotencyKey, org + "/" + name, operation, resolver, in, phases);
     }
 
     @GET
@@ -168,11 +172,13 @@ public class InferenceResource {
             String clientName,
             String operation,
             Supplier<ModelCatalog.Resolved> resolver,
-            InputStream in) {
+            InputStream in,
+            Phases phases) {
         byte[] body =
                 readLimited(in, gateway.config().inference().maxRequestBytes().asLongValue());
         JsonNode json = Json.read(body);
         String id = json.path("id").isTextual() ? json.path("id").textValue() : requestId;
+        phases.mark("read");
         PaidInference.Answer answer = gateway.inference()
                 .run(
                         caller.account(),
@@ -181,13 +187,16 @@ public class InferenceResource {
                         fingerprint(operation, body),
                         resolver,
                         t -> KserveJson.toGrpc(json, t.model(), t.version(), id),
-                        (model, response) -> KserveJson.toJson(response, clientName));
-        return ok(answer);
+                        (model, response) -> KserveJson.toJson(response, clientName),
+                        phases);
+        return ok(answer, phases);
     }
 
-    static Response ok(PaidInference.Answer answer) {
+    /** A paid call's 200: the body, the cost, and where the gateway's time went ({@code Server-Timing}). */
+    static Response ok(PaidInference.Answer answer, Phases phases) {
         Response.ResponseBuilder r = Response.ok(answer.body(), MediaType.APPLICATION_JSON_TYPE)
-                .header(COST_HEADER, answer.charged().toString());
+                .header(COST_HEADER, answer.charged().toString())
+                .header(SERVER_TIMING, phases.header());
         if (answer.replayed()) {
             r.header("Idempotent-Replayed", "true");
         }

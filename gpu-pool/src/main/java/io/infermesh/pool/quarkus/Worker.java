@@ -18,6 +18,7 @@ import io.infermesh.pool.djl.TextEmbeddingBackend;
 import io.infermesh.pool.djl.TorchRuntime;
 import io.infermesh.pool.djl.TorchScriptBackend;
 import io.infermesh.pool.djl.TorchSettings;
+import io.infermesh.pool.fault.SlowedBackend;
 import io.infermesh.pool.grpc.InFlightCalls;
 import io.infermesh.pool.grpc.LoadCallWarmUp;
 import io.infermesh.pool.spi.Backend;
@@ -116,6 +117,13 @@ public class Worker {
             default ->
                 throw new IllegalStateException(
                         "infermesh.pool.backend must be djl or triton, not '" + config.backend() + "'");
+        }
+        if (config.fault().slowdown() != 1) {
+            double factor = config.fault().slowdown();
+            backends = backends.stream()
+                    .<Backend>map(b -> new SlowedBackend(b, factor))
+                    .toList();
+            LOG.warnf("infermesh.pool.fault.slowdown=%s: every model on this worker runs %s× slower", factor, factor);
         }
         cache = new ModelCache(
                 config.cacheDir(),

@@ -53,6 +53,18 @@ public interface WorkerConfig {
 
     Gateway gateway();
 
+    Fault fault();
+
+    /** Deliberate faults for experiments; all off by default. */
+    interface Fault {
+        /**
+         * Every model on this worker runs this many times slower, like a slower device (see {@code SlowedBackend});
+         * 1 = normal speed. The router's tail-latency benchmark slows one of three workers 10×.
+         */
+        @WithDefault("1")
+        double slowdown();
+    }
+
     /** Dynamic batching defaults for every model. */
     interface Batching {
         /** Off: every request runs alone (still queued, bounded, with deadlines). */

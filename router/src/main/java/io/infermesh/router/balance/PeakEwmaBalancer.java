@@ -60,7 +60,20 @@ public final class PeakEwmaBalancer {
         }
     }
 
+    /** How {@link #choose} picks among the admitted workers. */
+    public enum Choice {
+        /** The cheaper of two drawn at random, by {@code cost} (the default, and the point of this class). */
+        TWO_RANDOM_BY_COST,
+        /**
+         * In turn, ignoring the estimates: the baseline that benchmarks compare against. Probes, ejection and
+         * exclusions work as with the default.
+         */
+        ROUND_ROBIN
+    }
+
     private final Options options;
+    private final Choice choice;
+    private final AtomicInteger turn = new AtomicInteger();
     private final Ticker ticker;
     private final RandomGenerator random;
     private final OutlierEjection ejection;
@@ -71,7 +84,14 @@ public final class PeakEwmaBalancer {
      * @param random source of the two draws; {@code null} for a thread-local generator (tests pass a seeded one)
      */
     public PeakEwmaBalancer(Options options, Ticker ticker, RandomGenerator random, OutlierEjection ejection) {
+        this(options, Choice.TWO_RANDOM_BY_COST, ticker, random, ejection);
+    }
+
+    /** A balancer that picks by {@code choice}; the estimates are kept either way. */
+    public PeakEwmaBalancer(
+            Options options, Choice choice, Ticker ticker, RandomGenerator random, OutlierEjection ejection) {
         this.options = Objects.requireNonNull(options, "options");
+        this.choice = Objects.requireNonNull(choice, "choice");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.random =
                 random != null ? random : () -> ThreadLocalRandom.current().nextLong();
@@ -109,6 +129,9 @@ public final class PeakEwmaBalancer {
         }
         if (n == 1) {
             return Optional.of(eligible.getFirst());
+        }
+        if (choice == Choice.ROUND_ROBIN) {
+            return Optional.of(eligible.get(Math.floorMod(turn.getAndIncrement(), n)));
         }
         int i = random.nextInt(n);
         int j = random.nextInt(n - 1);

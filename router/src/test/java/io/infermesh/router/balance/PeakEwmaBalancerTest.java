@@ -65,6 +65,25 @@ class PeakEwmaBalancerTest {
     }
 
     @Test
+    void roundRobinIgnoresLatencyAndTakesEachWorkerInTurn() {
+        PeakEwmaBalancer p = new PeakEwmaBalancer(
+                PeakEwmaBalancer.Options.DEFAULTS,
+                PeakEwmaBalancer.Choice.ROUND_ROBIN,
+                clock,
+                new Random(42),
+                new OutlierEjection(OutlierEjection.Options.DEFAULTS, clock));
+        Map<WorkerId, Integer> picks = run(
+                p,
+                List.of(a, b, c),
+                300,
+                id -> new Outcome(
+                        id.equals(c.id()) ? Duration.ofMillis(100) : Duration.ofMillis(10), Feedback.SUCCESS));
+
+        assertEquals(Map.of(a.id(), 100, b.id(), 100, c.id(), 100), picks);
+        assertEquals(b, p.choose(List.of(a, b, c), Set.of(a.id())).orElseThrow(), "an excluded worker is skipped");
+    }
+
+    @Test
     void aWorkerThatFailsFastGetsLittleTraffic() {
         // Ejection out of the way: the penalty alone must keep traffic off the worker.
         PeakEwmaBalancer p =

@@ -1,0 +1,86 @@
+package io.infermesh.pool.fault;
+
+import io.infermesh.pool.ModelSignature;
+import io.infermesh.pool.Tensor;
+import io.infermesh.pool.batch.BatchingOptions;
+import io.infermesh.pool.spi.Backend;
+import io.infermesh.pool.spi.LoadedModel;
+import io.infermesh.pool.spi.ModelSource;
+import io.infermesh.store.manifest.Manifest;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes a backend's models {@code factor} times slower, the way a slower device would be: each execution, after it
+ * ran, holds its execution slot {@code (factor − 1) ×} its own compute time longer before it answers. Throughput per
+ * slot drops by the same factor, so queues build up on this worker as they would on a slow machine. For latency and
+ * routing experiments ({@code infermesh.pool.fault.slowdown}); never on by default.
+ */
+public final class SlowedBackend implements Backend {
+    private final Backend backend;
+    private final double factor;
+
+    public SlowedBackend(Backend backend, double factor) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        if (!(factor >= 1) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("slowdown factor must be a finite number ≥ 1, not " + factor);
+        }
+        this.factor = factor;
+    }
+
+    @Override
+    public String name() {
+        return backend.name();
+    }
+
+    @Override
+    public boolean supports(Manifest manifest) {
+        return backend.supports(manifest);
+    }
+
+    @Override
+    public long estimateMemoryBytes(Manifest manifest) {
+        return backend.estimateMemoryBytes(manifest);
+    }
+
+    @Override
+    public BatchingOptions batching(BatchingOptions defaults) {
+        return backend.batching(defaults);
+    }
+
+    @Override
+    public LoadedModel load(ModelSource source) {
+        return new Slowed(backend.load(source), factor);
+    }
+
+    private record Slowed(LoadedModel model, double factor) implements LoadedModel {
+        @Override
+        public ModelSignature signature() {
+            return model.signature();
+        }
+
+        @Override
+        public List<Tensor> infer(List<Tensor> inputs) {
+            long start = System.nanoTime();
+            List<Tensor> out = model.infer(inputs);
+            long extra = (long) ((System.nanoTime() - start) * (factor - 1));
+            try {
+                TimeUnit.NANOSECONDS.sleep(extra);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return out;
+        }
+
+        @Override
+        public long memoryBytes() {
+            return model.memoryBytes();
+        }
+
+        @Override
+        public void close() {
+            model.close();
+        }
+    }
+}

@@ -23,7 +23,6 @@ import java.security.Signature;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,14 +128,14 @@ class GatewayBenchmark {
         };
 
         // Warm both paths (JIT, connections, the model's batcher) before measuring.
-        openLoop(direct, rate, 5);
-        openLoop(viaGateway, rate, 5);
+        OpenLoop.run(direct, rate, 5);
+        OpenLoop.run(viaGateway, rate, 5);
         timings.clear();
         List<Long> directNanos = new ArrayList<>();
         List<Long> gatewayNanos = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
-            directNanos.addAll(openLoop(direct, rate, seconds));
-            gatewayNanos.addAll(openLoop(viaGateway, rate, seconds));
+            directNanos.addAll(OpenLoop.run(direct, rate, seconds));
+            gatewayNanos.addAll(OpenLoop.run(viaGateway, rate, seconds));
         }
         channel.shutdownNow();
 
@@ -162,8 +161,8 @@ class GatewayBenchmark {
             throw new IllegalStateException("cold model never served: " + cold.statusCode() + " " + cold.body());
         }
 
-        long[] d = sorted(directNanos);
-        long[] g = sorted(gatewayNanos);
+        long[] d = OpenLoop.sorted(directNanos);
+        long[] g = OpenLoop.sorted(gatewayNanos);
         StringBuilder md = new StringBuilder();
         md.append("### Gateway overhead and cold start (GatewayBenchmark)\n\n");
         md.append("`deploy/bench.sh it -Dbench.rate=")
@@ -181,11 +180,13 @@ class GatewayBenchmark {
                 .append(seconds)
                 .append(" s per path.\n\n");
         md.append("| path | calls | p50 ms | p90 ms | p99 ms | max ms |\n| --- | --- | --- | --- | --- | --- |\n");
-        row(md, "worker over gRPC (baseline)", d);
-        row(md, "gateway `/v1/embeddings`", g);
+        OpenLoop.row(md, "worker over gRPC (baseline)", d);
+        OpenLoop.row(md, "gateway `/v1/embeddings`", g);
         md.append(String.format(
                 "| **overhead (gateway − worker)** | | %.2f | %.2f | %.2f | |%n%n",
-                (q(g, 0.5) - q(d, 0.5)) / 1e6, (q(g, 0.9) - q(d, 0.9)) / 1e6, (q(g, 0.99) - q(d, 0.99)) / 1e6));
+                (OpenLoop.q(g, 0.5) - OpenLoop.q(d, 0.5)) / 1e6,
+                (OpenLoop.q(g, 0.9) - OpenLoop.q(d, 0.9)) / 1e6,
+                (OpenLoop.q(g, 0.99) - OpenLoop.q(d, 0.99)) / 1e6));
         md.append("The gateway's own account of its calls (`Server-Timing`, measured phases only):\n\n");
         md.append("| phase | p50 ms | p90 ms | p99 ms |\n| --- | --- | --- | --- |\n");
         phaseRows(md, timings);
@@ -197,27 +198,6 @@ class GatewayBenchmark {
         Path out = Files.createDirectories(Path.of("target", "benchmarks")).resolve("gateway.md");
         Files.writeString(out, md.toString());
         System.out.println(md);
-    }
-
-    /** Sends at {@code rate}/s for {@code seconds}; each latency counts from the request's scheduled time. */
-    private static List<Long> openLoop(Supplier<CompletableFuture<?>> call, int rate, int seconds) throws Exception {
-        int n = rate * seconds;
-        long interval = 1_000_000_000L / rate;
-        long start = System.nanoTime() + 10_000_000L;
-        List<CompletableFuture<Long>> done = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            long scheduled = start + i * interval;
-            long wait = scheduled - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            done.add(call.get().thenApply(r -> System.nanoTime() - scheduled));
-        }
-        List<Long> out = new ArrayList<>(n);
-        for (CompletableFuture<Long> f : done) {
-            out.add(f.get(60, TimeUnit.SECONDS));
-        }
-        return out;
     }
 
     private static ModelInferRequest textRequest(String model, String text) {
@@ -283,21 +263,5 @@ class GatewayBenchmark {
 
     private static double qd(double[] sorted, double quantile) {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)];
-    }
-
-    private static long[] sorted(List<Long> xs) {
-        long[] a = xs.stream().mapToLong(Long::longValue).toArray();
-        Arrays.sort(a);
-        return a;
-    }
-
-    private static double q(long[] sorted, double quantile) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)];
-    }
-
-    private static void row(StringBuilder md, String name, long[] a) {
-        md.append(String.format(
-                "| %s | %d | %.2f | %.2f | %.2f | %.2f |%n",
-                name, a.length, q(a, 0.5) / 1e6, q(a, 0.9) / 1e6, q(a, 0.99) / 1e6, a[a.length - 1] / 1e6));
     }
 }

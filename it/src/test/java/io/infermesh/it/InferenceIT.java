@@ -68,7 +68,7 @@ class InferenceIT {
         Path poolKey = Cli.keyFile(keys, pool);
         Pools.startWorker(platform, poolKey, "w1", cidA);
         worker2 = Pools.startWorker(platform, poolKey, "w2", cidA);
-        awaitWorkers(2, cidA);
+        Pools.awaitWarm(platform, 2, cidA);
     }
 
     @Test
@@ -198,9 +198,9 @@ class InferenceIT {
         }
         assertTrue(served != null, "the cold model was never served; statuses " + statuses);
         served.then().header(COST, "2500");
-        awaitWorkers(1, cidB); // the load shows in the registry with the worker's next heartbeat
+        Pools.awaitWarm(platform, 1, cidB); // the load shows in the registry with the worker's next heartbeat
         sleep(Duration.ofSeconds(3)); // a second load, if one had started, would show by now too
-        long holders = workers().getList("workers.models.manifestCid.flatten()", String.class).stream()
+        long holders = Pools.workers(platform).getList("workers.models.manifestCid.flatten()", String.class).stream()
                 .filter(cidB::equals)
                 .count();
         assertEquals(1, holders, "single-flight: one worker loaded the cold model");
@@ -256,32 +256,6 @@ class InferenceIT {
 
     private static BigInteger balance(String apiKey) {
         return new BigInteger(Accounts.balance(platform, apiKey));
-    }
-
-    private static JsonPath workers() {
-        return platform.api()
-                .get("/v1/workers")
-                .then()
-                .statusCode(200)
-                .extract()
-                .jsonPath();
-    }
-
-    /** Waits until {@code count} live workers hold {@code manifest} (their heartbeats reached the registry). */
-    private static void awaitWorkers(int count, String manifest) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            long warm = workers().getList("workers.models.manifestCid.flatten()", String.class).stream()
-                    .filter(manifest::equals)
-                    .count();
-            if (warm >= count) {
-                sleep(Duration.ofSeconds(2)); // one registry refresh on the gateway
-                return;
-            }
-            sleep(Duration.ofMillis(500));
-        }
-        throw new AssertionError("workers did not register with " + manifest + " warm: "
-                + workers().prettify());
     }
 
     private static void sleep(Duration d) {

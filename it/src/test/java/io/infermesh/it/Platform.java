@@ -83,6 +83,18 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
                 "INFERMESH_GATEWAY_STORE_S3_SECRET_KEY", s3.get("S3_SECRET_KEY"));
     }
 
+    /**
+     * Starts a second gateway on the same Redis and S3 (gateways share all state, so a key, a balance or a worker
+     * registered through one works through the other), with the faucet on plus {@code settings}.
+     */
+    Service startGateway(String workdir, Map<String, String> settings) {
+        Map<String, String> env = new HashMap<>(settings);
+        env.putIfAbsent("INFERMESH_GATEWAY_FAUCET_ENABLED", "true");
+        env.putAll(storeEnv());
+        env.put("INFERMESH_GATEWAY_REDIS_URL", redis.get("REDIS_URL"));
+        return start("gateway.sh", workdir, env);
+    }
+
     /** Starts another process with a {@code deploy/} script; it is stopped after the class. */
     Service start(String script, String workdir, Map<String, String> env) {
         return track(Service.start(script, root.resolve(workdir), env));

@@ -1,8 +1,10 @@
 package io.infermesh.it;
 
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
@@ -39,6 +41,12 @@ final class Pools {
      *     read the store; third-party workers get presigned URLs from the gateway), or null for none
      */
     static Service startWorker(Platform platform, Path poolKey, String workerId, String preloadManifest) {
+        return startWorker(platform, poolKey, workerId, preloadManifest, Map.of());
+    }
+
+    /** {@link #startWorker(Platform, Path, String, String)} with extra worker settings ({@code INFERMESH_POOL_*}). */
+    static Service startWorker(
+            Platform platform, Path poolKey, String workerId, String preloadManifest, Map<String, String> settings) {
         Map<String, String> env = new java.util.HashMap<>(Map.of(
                 "INFERMESH_POOL_GATEWAY_URL",
                 platform.url(),
@@ -57,6 +65,43 @@ final class Pools {
             platform.storeEnv()
                     .forEach((k, v) -> env.put(k.replace("INFERMESH_GATEWAY_STORE_", "INFERMESH_POOL_STORE_"), v));
         }
+        env.putAll(settings);
         return platform.start("worker.sh", "worker-" + workerId, env);
+    }
+
+    /** Waits until {@code count} live workers hold {@code manifest} (their heartbeats reached the registry). */
+    static void awaitWarm(Platform platform, int count, String manifest) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            long warm = workers(platform).getList("workers.models.manifestCid.flatten()", String.class).stream()
+                    .filter(manifest::equals)
+                    .count();
+            if (warm >= count) {
+                pause(Duration.ofSeconds(2)); // one registry refresh on the gateway
+                return;
+            }
+            pause(Duration.ofMillis(500));
+        }
+        throw new AssertionError("workers did not register with " + manifest + " warm: "
+                + workers(platform).prettify());
+    }
+
+    /** {@code GET /v1/workers}. */
+    static JsonPath workers(Platform platform) {
+        return platform.api()
+                .get("/v1/workers")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

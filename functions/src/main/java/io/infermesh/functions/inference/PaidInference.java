@@ -20,6 +20,7 @@ import io.infermesh.openapi.inference.ModelInferRequest;
 import io.infermesh.openapi.inference.ModelInferResponse;
 import io.infermesh.router.CallPolicy;
 import io.infermesh.router.InferOutcome;
+import io.infermesh.router.ModelLoadSpec;
 import io.infermesh.router.Shed;
 import io.infermesh.router.grpc.GrpcRouter;
 import io.infermesh.store.manifest.EthAddress;
@@ -32,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -46,7 +48,10 @@ import org.jboss.logging.Logger;
  *   <li>The model is resolved (tag → manifest) and the call's upper price reserved in one Redis script: the model's
  *       price plus the highest price any live pool asks for it. Not enough balance → 402 {@code
  *       insufficient_balance}, nothing held.
- *   <li>The router runs the call (warm worker, retries, hedging, cold load) under the request deadline.
+ *   <li>The router runs the call (warm worker, retries, hedging, cold load) under the request deadline. For an
+ *       account this gateway last saw holding at least 16 times the price, the call to a warm worker leaves before the
+ *       reserve script and the two overlap ({@link KnownBalances}); the answer is used only once the hold exists, and
+ *       dropped with a 402 if it does not.
  *   <li>Served: the answer is rendered first, then the hold becomes a receipt charging the model's price plus the
  *       serving pool's price (the rest returns to the balance), in one script. Anything else: the hold is released in
  *       one script and the caller gets a problem; nothing is charged.
@@ -68,6 +73,7 @@ public final class PaidInference {
     private final GrpcRouter router;
     private final CallPolicy policy;
     private final Duration holdTtl;
+    private final KnownBalances balances = new KnownBalances(10_000, 16);
 
     public PaidInference(
             Ledger ledger,
@@ -176,9 +182,24 @@ public final class PaidInference {
         Wei ceiling = new Wei(
                 modelPrice.amount().add(registry.maxPoolPrice(repository).amount()));
         phases.mark("resolve");
-        Reservation reservation = ledger.reserve(account, requestId, ceiling, holdTtl);
+        Optional<ModelLoadSpec> coldLoad = Optional.of(loadSpecs.specFor(model.manifestCid(), model.manifest()));
+        // Speculative dispatch: an account known to hold many times this price sends the call before its hold is
+        // placed, so the reserve round trip overlaps the worker instead of preceding it. Nothing is charged or
+        // answered until the hold exists; an account that turns out short gets 402 and the answer is dropped. Only
+        // warm workers are tried this way (no cold load for a call that may not be paid for).
+        CompletableFuture<InferOutcome> speculative =
+                balances.covers(account, ceiling) ? router.infer(request, policy, Optional.empty()) : null;
+        Reservation reservation;
+        try {
+            reservation = ledger.reserve(account, requestId, ceiling, holdTtl);
+        } catch (RuntimeException e) {
+            cancel(speculative);
+            throw e;
+        }
+        balances.saw(account, reservation);
         phases.mark("reserve");
         if (reservation instanceof Reservation.Insufficient(Wei balance, Wei price)) {
+            cancel(speculative);
             throw new ProblemException(
                     402,
                     "insufficient_balance",
@@ -190,9 +211,10 @@ public final class PaidInference {
         InferOutcome outcome;
         byte[] body;
         try {
-            outcome = router.infer(
-                            request, policy, Optional.of(loadSpecs.specFor(model.manifestCid(), model.manifest())))
-                    .join();
+            outcome = speculative == null ? null : speculative.join();
+            if (outcome == null || outcome instanceof Shed s && s.reason() == Shed.Reason.NO_WARM_WORKER) {
+                outcome = router.infer(request, policy, coldLoad).join();
+            }
             phases.mark("infer");
             if (!(outcome instanceof InferOutcome.Served served)) {
                 throw problem(outcome);
@@ -229,6 +251,12 @@ public final class PaidInference {
         } catch (RuntimeException e) {
             ledger.release(requestId);
             throw e;
+        }
+    }
+
+    private static void cancel(CompletableFuture<InferOutcome> call) {
+        if (call != null) {
+            call.cancel(false); // the worker may still finish it; its answer is dropped, nothing is charged
         }
     }
 

@@ -10,13 +10,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Status;
+import io.infermesh.functions.CommitOutcome;
+import io.infermesh.functions.CreditOutcome;
+import io.infermesh.functions.FunctionsException;
+import io.infermesh.functions.IdempotencyCompletion;
 import io.infermesh.functions.IdempotencyKey;
 import io.infermesh.functions.Ledger;
 import io.infermesh.functions.Receipt;
+import io.infermesh.functions.ReceiptDraft;
 import io.infermesh.functions.RegistryPolicy;
 import io.infermesh.functions.ReleaseOutcome;
 import io.infermesh.functions.RequestId;
+import io.infermesh.functions.Reservation;
 import io.infermesh.functions.TestKeys;
+import io.infermesh.functions.Usage;
 import io.infermesh.functions.api.ProblemException;
 import io.infermesh.functions.models.ModelCatalog;
 import io.infermesh.functions.redis.RedisIdempotency;
@@ -48,6 +55,7 @@ import io.infermesh.store.s3.S3BlobStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -329,5 +337,133 @@ class PaidInferenceIT {
         assertEquals(
                 CREDIT.amount().subtract(CALL_PRICE.amount()),
                 ledger.balance(account).amount());
+    }
+
+    @Test
+    void aChargedCallWhoseCommitReplyIsLostIsReplayedOnRetryNotRunAgain() {
+        LostReplies flaky = new LostReplies(ledger);
+        flaky.loseCommitReply = true;
+        flaky.failRelease = true; // Redis stays unreachable for the rest of the call
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("retry-3"));
+        assertThrows(FunctionsException.class, () -> embed(inference(flaky), newId(), key, body("hello")));
+        assertEquals(
+                CREDIT.amount().subtract(CALL_PRICE.amount()),
+                ledger.balance(account).amount(),
+                "the commit took effect: the caller was charged");
+
+        PaidInference.Answer retried = embed(inference(ledger), newId(), key, body("hello"));
+
+        assertTrue(retried.replayed(), "the charged answer was stored with the charge");
+        assertEquals(CALL_PRICE, retried.charged());
+        assertEquals(Optional.of(ledger.receipts("0-0", 10).getFirst().id()), retried.receipt());
+        assertEquals(
+                StandInWorker.DIM,
+                jsonOf(retried).path("data").get(0).path("embedding").size());
+        assertEquals(1, worker.calls().size(), "the worker ran once");
+        assertEquals(1, ledger.receipts("0-0", 10).size(), "charged once");
+        assertEquals(
+                CREDIT.amount().subtract(CALL_PRICE.amount()),
+                ledger.balance(account).amount());
+    }
+
+    @Test
+    void aChargedCallWhoseCommitReplyIsLostStillGetsItsAnswer() {
+        LostReplies flaky = new LostReplies(ledger);
+        flaky.loseCommitReply = true;
+        RequestId id = newId();
+        PaidInference.Answer a = embed(inference(flaky), id, Optional.empty(), body("hello"));
+        assertEquals(CALL_PRICE, a.charged());
+        assertEquals(Optional.of(ledger.receipts("0-0", 10).getFirst().id()), a.receipt());
+        assertEquals(
+                CREDIT.amount().subtract(CALL_PRICE.amount()),
+                ledger.balance(account).amount());
+    }
+
+    @Test
+    void aCallServedAfterItsHoldExpiredIsFreeAndReplayedFree() {
+        RequestId id = newId();
+        worker.beforeAnswer(() -> ledger.release(id)); // as the sweeper would after the hold's ttl
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("retry-4"));
+        PaidInference.Answer a = embed(inference(ledger), id, key, body("hello"));
+        assertEquals(Wei.ZERO, a.charged());
+        PaidInference.Answer replay = embed(inference(ledger), newId(), key, body("hello"));
+        assertTrue(replay.replayed());
+        assertEquals(Wei.ZERO, replay.charged());
+        assertEquals(Optional.empty(), replay.receipt());
+        assertEquals(CREDIT, ledger.balance(account));
+    }
+
+    private static JsonNode jsonOf(PaidInference.Answer a) {
+        try {
+            return JSON.readTree(a.body());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The real ledger, but as seen over a connection that drops: the commit runs in Redis and then its reply is lost,
+     * and (optionally) the release after it does not get through at all.
+     */
+    static final class LostReplies implements Ledger {
+        private final Ledger real;
+        volatile boolean loseCommitReply;
+        volatile boolean failRelease;
+
+        LostReplies(Ledger real) {
+            this.real = real;
+        }
+
+        private static FunctionsException connectionLost() {
+            return new FunctionsException(FunctionsException.ErrorCode.STATE_UNAVAILABLE, "connection reset by peer");
+        }
+
+        @Override
+        public Wei balance(EthAddress account) {
+            return real.balance(account);
+        }
+
+        @Override
+        public CreditOutcome credit(EthAddress account, Wei amount, String reason, String creditId) {
+            return real.credit(account, amount, reason, creditId);
+        }
+
+        @Override
+        public Reservation reserve(EthAddress account, RequestId requestId, Wei amount, Duration ttl) {
+            return real.reserve(account, requestId, amount, ttl);
+        }
+
+        @Override
+        public CommitOutcome commit(
+                RequestId requestId, ReceiptDraft receipt, Optional<IdempotencyCompletion> completion) {
+            CommitOutcome outcome = real.commit(requestId, receipt, completion);
+            if (loseCommitReply) {
+                throw connectionLost();
+            }
+            return outcome;
+        }
+
+        @Override
+        public ReleaseOutcome release(RequestId requestId) {
+            if (failRelease) {
+                throw connectionLost();
+            }
+            return real.release(requestId);
+        }
+
+        @Override
+        public int releaseExpired(int limit) {
+            return real.releaseExpired(limit);
+        }
+
+        @Override
+        public List<Receipt> receipts(String afterId, int count) {
+            return real.receipts(afterId, count);
+        }
+
+        @Override
+        public List<Usage> usage(EthAddress account, LocalDate from, LocalDate to) {
+            return real.usage(account, from, to);
+        }
     }
 }

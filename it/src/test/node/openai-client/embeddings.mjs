@@ -4,7 +4,7 @@
 //   INFERMESH_GATEWAY=http://127.0.0.1:PORT INFERMESH_API_KEY=im_live_... INFERMESH_MODEL=org/name:tag \
 //     node embeddings.mjs
 //
-// Cases: a string input and an array input with the client's defaults (it asks for base64 and decodes the vectors
+// Cases: a string input and an array input (with dimensions and user) with the client's defaults (it asks for base64 and decodes the vectors
 // itself), encoding_format "float" (plain JSON numbers), encoding_format "base64" (the client hands back the string),
 // and two refusals the client must turn into an APIError: an unknown model and a bad API key.
 import OpenAI from 'openai';
@@ -58,7 +58,13 @@ const out = {
   client: VERSION,
   string: summary(await client.embeddings.create({ model, input: 'A man is playing a guitar.' })),
   array: summary(
-    await client.embeddings.create({ model, input: ['A man is playing a guitar.', 'Someone plays music.'] }),
+    // dimensions equal to the model's and user are accepted (the model cannot shorten its vectors; user is ignored)
+    await client.embeddings.create({
+      model,
+      input: ['A man is playing a guitar.', 'Someone plays music.'],
+      dimensions: 384,
+      user: 'openai-client-it',
+    }),
   ),
   float: summary(await client.embeddings.create({ model, input: 'A man is playing a guitar.', encoding_format: 'float' })),
   base64: summary(

@@ -18,6 +18,7 @@ if ((${#missing[@]})); then
 fi
 
 bash "$DEPLOY_DIR/ipfs.sh" install >&2
+bash "$DEPLOY_DIR/openai-client.sh" install >&2
 
 cd -- "$REPO_ROOT"
 JAVA_HOME=$(java_home) exec ./mvnw -B verify "$@"

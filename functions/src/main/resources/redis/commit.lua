@@ -4,12 +4,33 @@
 -- KEYS[6] journal stream
 -- ARGV[1] request id  ARGV[2] account  ARGV[3] price  ARGV[4] model  ARGV[5] manifest cid  ARGV[6] worker
 -- ARGV[7] payout address  ARGV[8] retention ms of the finished hold
--- -> {'committed', receipt id, price} (also on a repeat) | {'released'} | {'unknown'}
+-- Optional, to complete an Idempotency-Key claim in the same step (see idempotency_finish.lua):
+-- KEYS[7] idempotency record  ARGV[9] claim token  ARGV[10] response JSON (charged and receipt are set here)
+-- ARGV[11] replay ttl ms. A claim that is not ARGV[9]'s in progress is left alone; the commit happens either way.
+-- -> {'committed', receipt id, price, completion} (also on a repeat) | {'released', completion} | {'unknown'}
+--    completion: 'stored' | 'lost' | '' (none asked)
+local response = nil
+if #KEYS >= 7 then
+  local ok, decoded = pcall(cjson.decode, ARGV[10])
+  if not ok or type(decoded) ~= 'table' then return redis.error_reply('IM_INVALID response is not a JSON object') end
+  response = decoded
+end
+-- stores the answer under the claim, charged `charged` with `receipt` ('' for none)
+local function complete(receipt, charged)
+  if not response then return '' end
+  local c = redis.call('HMGET', KEYS[7], 'state', 'token')
+  if c[1] ~= 'in_progress' or c[2] ~= ARGV[9] then return 'lost' end
+  response['charged'] = charged
+  if receipt ~= '' then response['receipt'] = receipt else response['receipt'] = nil end
+  redis.call('HSET', KEYS[7], 'state', 'done', 'response', cjson.encode(response))
+  redis.call('PEXPIRE', KEYS[7], ARGV[11])
+  return 'stored'
+end
 local h = redis.call('HMGET', KEYS[1], 'account', 'amount', 'state', 'receipt', 'charged')
 if not h[1] then return {'unknown'} end
 if h[1] ~= ARGV[2] then return redis.error_reply('IM_CONFLICT hold belongs to another account') end
-if h[3] == 'committed' then return {'committed', h[4], h[5]} end
-if h[3] == 'released' then return {'released'} end
+if h[3] == 'committed' then return {'committed', h[4], h[5], complete(h[4], h[5])} end
+if h[3] == 'released' then return {'released', complete('', '0')} end
 local price = ARGV[3]
 if not big_valid(price) then return redis.error_reply('IM_INVALID price') end
 if big_cmp(price, h[2]) > 0 then return redis.error_reply('IM_INVALID price above the held amount') end
@@ -32,4 +53,4 @@ redis.call('HINCRBY', KEYS[5], day .. '|calls|' .. ARGV[4], 1)
 redis.call('HSET', KEYS[5], wf, spent)
 redis.call('XADD', KEYS[6], '*', 'op', 'commit', 'ref', ARGV[1], 'amount', price, 'receipt', id, 'refund', refund,
   'balance', bal)
-return {'committed', id, price}
+return {'committed', id, price, complete(id, price)}

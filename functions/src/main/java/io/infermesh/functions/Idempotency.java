@@ -1,6 +1,7 @@
 package io.infermesh.functions;
 
 import io.infermesh.store.manifest.EthAddress;
+import java.time.Duration;
 
 /**
  * {@code Idempotency-Key} handling per account. The first call claims the key; duplicates see {@code InProgress}
@@ -29,4 +30,7 @@ public interface Idempotency {
      * @return false if the claim was already lost
      */
     boolean abandon(EthAddress account, IdempotencyKey key, String token);
+
+    /** How long a finished call's response is replayed. */
+    Duration replayWindow();
 }

@@ -5,6 +5,7 @@ import io.infermesh.store.manifest.Wei;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Prepaid balances and the per-call money path: {@code reserve} before dispatch, then exactly one of {@code commit}
@@ -46,7 +47,16 @@ public interface Ledger {
      *
      * @throws FunctionsException {@code INVALID_INPUT} if the price is above the held amount (the hold stays)
      */
-    CommitOutcome commit(RequestId requestId, ReceiptDraft receipt);
+    default CommitOutcome commit(RequestId requestId, ReceiptDraft receipt) {
+        return commit(requestId, receipt, Optional.empty());
+    }
+
+    /**
+     * {@link #commit(RequestId, ReceiptDraft)} that also completes {@code completion}'s idempotency claim in the same
+     * atomic step, with the charge and receipt filled in (no charge and no receipt when the hold was released before).
+     * A claim that is no longer the completion's (expired, finished) is left alone; the commit happens either way.
+     */
+    CommitOutcome commit(RequestId requestId, ReceiptDraft receipt, Optional<IdempotencyCompletion> completion);
 
     /** Returns the held amount to the balance, exactly once; refused if the hold was committed. */
     ReleaseOutcome release(RequestId requestId);

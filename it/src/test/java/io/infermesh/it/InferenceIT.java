@@ -1,5 +1,6 @@
 package io.infermesh.it;
 
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasSize;
@@ -45,6 +46,7 @@ class InferenceIT {
     private static String org;
     private static String modelA;
     private static String modelB;
+    private static String cidA;
     private static String cidB;
     private static Service worker2;
 
@@ -57,7 +59,7 @@ class InferenceIT {
         String ownerApiKey = Accounts.signIn(platform, owner);
         Path models = platform.root().resolve("models");
         modelA = org + "/minilm:latest";
-        String cidA = Published.publish(
+        cidA = Published.publish(
                 platform, ownerApiKey, Published.miniLmFolder(models.resolve("a"), MODEL_PRICE), ownerKey, modelA);
         modelB = org + "/minilm-b:latest";
         cidB = Published.publish(
@@ -210,6 +212,53 @@ class InferenceIT {
 
     @Test
     @Order(6)
+    void anExactVersionRunsByItsManifestCidAndOnlyAVersionOfThatModel() {
+        String apiKey = caller("100000");
+        Map<String, Object> body = Map.of(
+                "inputs",
+                List.of(Map.of("name", "text", "datatype", "BYTES", "shape", List.of(1), "data", List.of("hello"))));
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .header("Idempotency-Key", "version-1")
+                .body(body)
+                .post("/v2/models/" + org + "/minilm/versions/" + cidA + "/infer")
+                .then()
+                .statusCode(200)
+                .header(COST, CALL_PRICE.toString())
+                .body("model_name", equalTo(org + "/minilm"))
+                .body("model_version", equalTo(cidA))
+                .body("outputs.find { it.name == 'embedding' }.shape", equalTo(List.of(1, 384)));
+        // cidB is a version of minilm-b, not of minilm: it cannot be run under minilm's name and price
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .body(body)
+                .post("/v2/models/" + org + "/minilm/versions/" + cidB + "/infer")
+                .then()
+                .statusCode(404)
+                .header(COST, "0")
+                .body("code", equalTo("model_not_found"))
+                .body("error", containsString(cidB));
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .body(body)
+                .post("/v2/models/" + org + "/minilm/versions/not-a-cid/infer")
+                .then()
+                .statusCode(422)
+                .body("code", equalTo("invalid_request"));
+        // the idempotency fingerprint names the version: the same key on the tag path is another request
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .header("Idempotency-Key", "version-1")
+                .body(body)
+                .post("/v2/models/" + org + "/minilm/infer")
+                .then()
+                .statusCode(422)
+                .body("code", equalTo("idempotency_key_reused"));
+        assertEquals(new BigInteger("100000").subtract(CALL_PRICE), balance(apiKey), "only the served call cost");
+    }
+
+    @Test
+    @Order(7)
     void aWorkerKilledUnderLoadLosesNoCallAndNoReceipt() throws Exception {
         String apiKey = caller("10000000");
         int calls = 40;

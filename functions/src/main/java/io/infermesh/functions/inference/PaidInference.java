@@ -4,11 +4,13 @@ import io.grpc.Status;
 import io.infermesh.functions.CommitOutcome;
 import io.infermesh.functions.Idempotency;
 import io.infermesh.functions.IdempotencyClaim;
+import io.infermesh.functions.IdempotencyCompletion;
 import io.infermesh.functions.IdempotencyKey;
 import io.infermesh.functions.Ledger;
 import io.infermesh.functions.PoolRegistration;
 import io.infermesh.functions.ReceiptDraft;
 import io.infermesh.functions.ReceiptId;
+import io.infermesh.functions.ReleaseOutcome;
 import io.infermesh.functions.RequestId;
 import io.infermesh.functions.Reservation;
 import io.infermesh.functions.StoredResponse;
@@ -57,7 +59,12 @@ import org.jboss.logging.Logger;
  *       one script and the caller gets a problem; nothing is charged.
  * </ol>
  *
- * No path leaves a hold behind: a gateway that dies between reserve and commit leaves a hold that expires ({@code
+ * With an {@code Idempotency-Key}, the commit script also stores the answer under the key (one atomic step), so a
+ * caller who was charged always finds the answer on retry: there is no window in which a failure leaves the charge
+ * without the stored answer and a retry runs (and charges) again. When the commit took effect but its reply was lost,
+ * the release that follows finds the receipt and the caller gets the answer it paid for instead of an error.
+ *
+ * <p>No path leaves a hold behind: a gateway that dies between reserve and commit leaves a hold that expires ({@code
  * holdTtl}, longer than any call) and the sweeper returns it. Settlement splits each receipt by its manifest: the
  * manifest's price goes to the model, the rest to the receipt's payout address.
  *
@@ -121,7 +128,7 @@ public final class PaidInference {
     /**
      * {@link #run(EthAddress, RequestId, Optional, byte[], Supplier, Function, BiFunction) One paid call}, marking
      * its phases on {@code phases}: {@code idempotency}, {@code resolve}, {@code reserve}, {@code infer} (the router and
-     * the worker), {@code render}, {@code commit}, {@code idempotency-save}.
+     * the worker), {@code render}, {@code commit} (with the idempotency record, when there is a key).
      */
     public Answer run(
             EthAddress account,
@@ -133,7 +140,7 @@ public final class PaidInference {
             BiFunction<Resolved, ModelInferResponse, byte[]> render,
             Phases phases) {
         if (key.isEmpty()) {
-            return charge(account, requestId, model, toWorker, render, phases);
+            return charge(account, requestId, Optional.empty(), model, toWorker, render, phases);
         }
         IdempotencyClaim claim = idempotency.claim(account, key.get(), sha256Hex(fingerprint));
         phases.mark("idempotency");
@@ -150,16 +157,25 @@ public final class PaidInference {
                         "idempotency_key_reused",
                         "this Idempotency-Key was used for a different request; use a new key for a new request");
             case IdempotencyClaim.Claimed claimed -> {
-                Answer answer;
                 try {
-                    answer = charge(account, requestId, model, toWorker, render, phases);
+                    // the commit completes the claim with the answer in the same script
+                    yield charge(
+                            account,
+                            requestId,
+                            Optional.of(new Claim(key.get(), claimed.token())),
+                            model,
+                            toWorker,
+                            render,
+                            phases);
                 } catch (RuntimeException e) {
-                    idempotency.abandon(account, key.get(), claimed.token());
+                    // a no-op when the commit took effect and only its reply was lost: the record is done
+                    try {
+                        idempotency.abandon(account, key.get(), claimed.token());
+                    } catch (RuntimeException abandonFailed) {
+                        e.addSuppressed(abandonFailed);
+                    }
                     throw e;
                 }
-                idempotency.complete(account, key.get(), claimed.token(), answer.stored());
-                phases.mark("idempotency-save");
-                yield answer;
             }
         };
     }
@@ -167,9 +183,13 @@ public final class PaidInference {
     /** The worker-side name and version of the model a request runs on. */
     public record Target(String model, String version, Resolved resolved) {}
 
+    /** The caller's claimed Idempotency-Key. */
+    private record Claim(IdempotencyKey key, String token) {}
+
     private Answer charge(
             EthAddress account,
             RequestId requestId,
+            Optional<Claim> claim,
             Supplier<Resolved> resolver,
             Function<Target, ModelInferRequest> toWorker,
             BiFunction<Resolved, ModelInferResponse, byte[]> render,
@@ -209,7 +229,8 @@ public final class PaidInference {
                     Optional.empty());
         }
         InferOutcome outcome;
-        byte[] body;
+        byte[] body = null;
+        Wei price = null;
         try {
             outcome = speculative == null ? null : speculative.join();
             if (outcome == null || outcome instanceof Shed s && s.reason() == Shed.Reason.NO_WARM_WORKER) {
@@ -228,15 +249,21 @@ public final class PaidInference {
                             "the worker that answered left the registry before the call could be billed; retry",
                             Map.of(),
                             Optional.of(Duration.ofSeconds(1))));
-            Wei price =
-                    new Wei(modelPrice.amount().add(pool.priceFor(repository).amount()));
+            price = new Wei(modelPrice.amount().add(pool.priceFor(repository).amount()));
             if (price.amount().compareTo(ceiling.amount()) > 0) {
                 price = ceiling; // the pool raised its price after the hold: the caller pays what was held, no more
             }
+            byte[] answered = body;
             CommitOutcome committed = ledger.commit(
                     requestId,
                     new ReceiptDraft(
-                            repository, model.manifestCid(), served.worker().value(), pool.payout(), price));
+                            repository, model.manifestCid(), served.worker().value(), pool.payout(), price),
+                    claim.map(c -> new IdempotencyCompletion(
+                            account,
+                            c.key(),
+                            c.token(),
+                            Answer.served(answered, Wei.ZERO, Optional.empty()).stored(),
+                            idempotency.replayWindow())));
             phases.mark("commit");
             return switch (committed) {
                 case CommitOutcome.Committed c -> Answer.served(body, c.charged(), Optional.of(c.receiptId()));
@@ -249,7 +276,22 @@ public final class PaidInference {
                     throw new IllegalStateException("request " + requestId + ": the hold vanished before commit");
             };
         } catch (RuntimeException e) {
-            ledger.release(requestId);
+            ReleaseOutcome released;
+            try {
+                released = ledger.release(requestId);
+            } catch (RuntimeException releaseFailed) {
+                e.addSuppressed(releaseFailed);
+                throw e;
+            }
+            if (released instanceof ReleaseOutcome.AlreadyCommitted(ReceiptId receipt)
+                    && body != null
+                    && price != null) {
+                // the commit took effect and only its reply was lost (e.g. Redis failed over): the caller paid, so
+                // the caller gets the answer, exactly as the receipt says
+                LOG.warnf(
+                        e, "request %s: the commit's reply was lost but it took effect; serving the answer", requestId);
+                return Answer.served(body, price, Optional.of(receipt));
+            }
             throw e;
         }
     }

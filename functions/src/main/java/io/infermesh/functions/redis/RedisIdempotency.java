@@ -25,7 +25,8 @@ import java.util.Optional;
 
 /**
  * {@link Idempotency} on Redis: one hash per (account, SHA-256 of the key), claimed and finished by two Lua scripts.
- * The stored response is JSON {@code {status, headers, body (base64), charged, receipt}}.
+ * The stored response is JSON {@code {status, headers, body (base64), charged, receipt}}; a claim can also be
+ * completed by {@link RedisLedger}'s commit script, in the same step as the charge (it fills in charged and receipt).
  */
 public final class RedisIdempotency implements Idempotency {
     private static final LuaScript CLAIM = LuaScript.load("idempotency_claim");
@@ -80,14 +81,20 @@ public final class RedisIdempotency implements Idempotency {
         return "abandoned".equals(finish(account, key, token, "", replayWindow));
     }
 
+    @Override
+    public Duration replayWindow() {
+        return replayWindow;
+    }
+
+    /** The Redis key of {@code account}'s record for {@code key}, for scripts that complete it (commit). */
+    static String recordKey(EthAddress account, IdempotencyKey key) {
+        return RedisKeys.idempotency(account, Sha256.hex(key.value()));
+    }
+
     private String finish(EthAddress account, IdempotencyKey key, String token, String response, Duration ttl) {
         Objects.requireNonNull(token, "token");
         return redis.run(FINISH, new String[] {recordKey(account, key)}, token, response, millis(ttl))
                 .get(0);
-    }
-
-    private static String recordKey(EthAddress account, IdempotencyKey key) {
-        return RedisKeys.idempotency(account, Sha256.hex(key.value()));
     }
 
     private static String millis(Duration d) {

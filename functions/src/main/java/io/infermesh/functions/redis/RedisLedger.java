@@ -5,6 +5,7 @@ import io.infermesh.functions.CreditOutcome;
 import io.infermesh.functions.FunctionsException;
 import io.infermesh.functions.FunctionsException.ErrorCode;
 import io.infermesh.functions.Hold;
+import io.infermesh.functions.IdempotencyCompletion;
 import io.infermesh.functions.Ledger;
 import io.infermesh.functions.Names;
 import io.infermesh.functions.Receipt;
@@ -118,22 +119,20 @@ public final class RedisLedger implements Ledger {
     }
 
     @Override
-    public CommitOutcome commit(RequestId requestId, ReceiptDraft receipt) {
+    public CommitOutcome commit(RequestId requestId, ReceiptDraft receipt, Optional<IdempotencyCompletion> completion) {
         Optional<EthAddress> holder = holder(requestId);
         if (holder.isEmpty()) {
             return new CommitOutcome.UnknownHold();
         }
         EthAddress account = holder.get();
-        List<String> r = redis.run(
-                COMMIT,
-                new String[] {
-                    RedisKeys.hold(requestId),
-                    RedisKeys.HOLD_EXPIRY,
-                    RedisKeys.balance(account),
-                    RedisKeys.RECEIPTS,
-                    RedisKeys.usage(account),
-                    RedisKeys.journal(account)
-                },
+        List<String> keys = new ArrayList<>(List.of(
+                RedisKeys.hold(requestId),
+                RedisKeys.HOLD_EXPIRY,
+                RedisKeys.balance(account),
+                RedisKeys.RECEIPTS,
+                RedisKeys.usage(account),
+                RedisKeys.journal(account)));
+        List<String> args = new ArrayList<>(List.of(
                 requestId.value(),
                 account.value(),
                 receipt.price().toString(),
@@ -141,7 +140,14 @@ public final class RedisLedger implements Ledger {
                 receipt.manifest().toString(),
                 receipt.worker(),
                 receipt.payout().value(),
-                Long.toString(holdRetention.toMillis()));
+                Long.toString(holdRetention.toMillis())));
+        completion.ifPresent(c -> {
+            keys.add(RedisIdempotency.recordKey(c.account(), c.key()));
+            args.add(c.token());
+            args.add(RedisIdempotency.encode(c.response()));
+            args.add(Long.toString(c.replayWindow().toMillis()));
+        });
+        List<String> r = redis.run(COMMIT, keys.toArray(String[]::new), args.toArray(String[]::new));
         return switch (r.get(0)) {
             case "committed" -> new CommitOutcome.Committed(new ReceiptId(r.get(1)), Wei.parse(r.get(2)));
             case "released" -> new CommitOutcome.AlreadyReleased();

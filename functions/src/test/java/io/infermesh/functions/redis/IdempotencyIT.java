@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.infermesh.functions.CommitOutcome;
 import io.infermesh.functions.IdempotencyClaim;
+import io.infermesh.functions.IdempotencyCompletion;
 import io.infermesh.functions.IdempotencyKey;
 import io.infermesh.functions.ReceiptId;
+import io.infermesh.functions.RequestId;
 import io.infermesh.functions.StoredResponse;
 import io.infermesh.functions.TestKeys;
 import io.infermesh.store.manifest.EthAddress;
@@ -116,5 +119,52 @@ class IdempotencyIT {
         }
         assertEquals(1, claimed);
         assertEquals(63, inProgress);
+    }
+
+    @Test
+    void aCommitCompletesTheClaimInTheSameStepWithWhatItCharged() {
+        RedisLedger ledger = new RedisLedger(server.state(), Duration.ofDays(7));
+        ledger.credit(alice, Wei.parse("1000"), "test", "grant-1");
+        RequestId request = RequestId.random();
+        ledger.reserve(alice, request, Wei.parse("700"), Duration.ofMinutes(1));
+        IdempotencyClaim.Claimed claim =
+                assertInstanceOf(IdempotencyClaim.Claimed.class, idempotency.claim(alice, KEY, "h1"));
+        StoredResponse uncharged = new StoredResponse(
+                200, Map.of("Content-Type", "application/json"), RESPONSE.body(), Wei.ZERO, Optional.empty());
+
+        CommitOutcome.Committed committed = assertInstanceOf(
+                CommitOutcome.Committed.class,
+                ledger.commit(
+                        request,
+                        LedgerIT.draft(Wei.parse("600")),
+                        Optional.of(new IdempotencyCompletion(
+                                alice, KEY, claim.token(), uncharged, idempotency.replayWindow()))));
+
+        StoredResponse stored = new StoredResponse(
+                200, uncharged.headers(), uncharged.body(), Wei.parse("600"), Optional.of(committed.receiptId()));
+        assertEquals(new IdempotencyClaim.Replay(stored), idempotency.claim(alice, KEY, "h1"));
+        assertFalse(idempotency.abandon(alice, KEY, claim.token()), "a completed claim cannot be given up");
+        long ttl = server.state().call(c -> c.pttl(RedisKeys.idempotency(alice, Sha256.hex(KEY.value()))));
+        assertTrue(ttl > Duration.ofHours(23).toMillis(), "kept for the replay window, ttl " + ttl);
+    }
+
+    @Test
+    void aCommitLeavesAClaimItDoesNotHoldAloneAndStillCharges() {
+        RedisLedger ledger = new RedisLedger(server.state(), Duration.ofDays(7));
+        ledger.credit(alice, Wei.parse("1000"), "test", "grant-1");
+        RequestId request = RequestId.random();
+        ledger.reserve(alice, request, Wei.parse("700"), Duration.ofMinutes(1));
+        assertInstanceOf(IdempotencyClaim.Claimed.class, idempotency.claim(alice, KEY, "h1"));
+
+        assertInstanceOf(
+                CommitOutcome.Committed.class,
+                ledger.commit(
+                        request,
+                        LedgerIT.draft(Wei.parse("600")),
+                        Optional.of(new IdempotencyCompletion(
+                                alice, KEY, "not-the-token", RESPONSE, idempotency.replayWindow()))));
+
+        assertEquals(new IdempotencyClaim.InProgress(), idempotency.claim(alice, KEY, "h1"));
+        assertEquals(Wei.parse("400"), ledger.balance(alice));
     }
 }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A real {@code redis-server} started by {@code deploy/redis.sh} in its own WORKDIR under {@code target/}, and a
  * {@link RedisState} connected to it. {@link #kill()} sends SIGKILL to the PID the script printed.
  */
-final class RedisServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+public final class RedisServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     private final String owner;
     private Path workdir;
     private DeployedService service;
@@ -25,7 +25,7 @@ final class RedisServer implements AutoCloseable, BeforeAllCallback, AfterAllCal
     }
 
     /** Starts a server on a fresh WORKDIR named after {@code owner}. */
-    static RedisServer start(String owner) {
+    public static RedisServer start(String owner) {
         RedisServer server = new RedisServer(owner);
         server.begin();
         return server;
@@ -35,7 +35,7 @@ final class RedisServer implements AutoCloseable, BeforeAllCallback, AfterAllCal
      * A server for one test class, as a JUnit extension: {@code @RegisterExtension static final RedisServer server =
      * RedisServer.forClass("ledger");} starts it before the class's first test and stops it after its last.
      */
-    static RedisServer forClass(String owner) {
+    public static RedisServer forClass(String owner) {
         return new RedisServer(owner);
     }
 
@@ -60,7 +60,7 @@ final class RedisServer implements AutoCloseable, BeforeAllCallback, AfterAllCal
     }
 
     /** (Re)starts on the same WORKDIR (a new port) and reconnects. */
-    void restart() {
+    public void restart() {
         try {
             service = DeployedService.start("redis.sh", workdir);
         } catch (IOException e) {
@@ -72,17 +72,17 @@ final class RedisServer implements AutoCloseable, BeforeAllCallback, AfterAllCal
         state = RedisState.connect(service.value("REDIS_URL"), Duration.ofSeconds(10));
     }
 
-    RedisState state() {
+    public RedisState state() {
         return state;
     }
 
     /** Empties the database between tests. */
-    void flush() {
+    public void flush() {
         state.call(c -> c.flushall());
     }
 
     /** SIGKILL, as a crash: nothing is flushed beyond what Redis already fsynced. Waits until the process is gone. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         state.close();
         long pid = Long.parseLong(service.value("PID"));
         ProcessHandle handle = ProcessHandle.of(pid).orElseThrow();

@@ -1,0 +1,469 @@
+package io.infermesh.functions.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.Status;
+import io.infermesh.functions.CommitOutcome;
+import io.infermesh.functions.CreditOutcome;
+import io.infermesh.functions.FunctionsException;
+import io.infermesh.functions.IdempotencyCompletion;
+import io.infermesh.functions.IdempotencyKey;
+import io.infermesh.functions.Ledger;
+import io.infermesh.functions.Receipt;
+import io.infermesh.functions.ReceiptDraft;
+import io.infermesh.functions.RegistryPolicy;
+import io.infermesh.functions.ReleaseOutcome;
+import io.infermesh.functions.RequestId;
+import io.infermesh.functions.Reservation;
+import io.infermesh.functions.TestKeys;
+import io.infermesh.functions.Usage;
+import io.infermesh.functions.api.ProblemException;
+import io.infermesh.functions.models.ModelCatalog;
+import io.infermesh.functions.redis.RedisIdempotency;
+import io.infermesh.functions.redis.RedisLedger;
+import io.infermesh.functions.redis.RedisRegistry;
+import io.infermesh.functions.redis.RedisServer;
+import io.infermesh.functions.routing.LoadSpecs;
+import io.infermesh.functions.routing.RegistrySync;
+import io.infermesh.functions.testing.S3Server;
+import io.infermesh.functions.testing.StandInWorker;
+import io.infermesh.functions.testing.StoredModels;
+import io.infermesh.functions.testing.TestPools;
+import io.infermesh.router.CallPolicy;
+import io.infermesh.router.Ticker;
+import io.infermesh.router.WorkerSet;
+import io.infermesh.router.balance.OutlierEjection;
+import io.infermesh.router.balance.PeakEwmaBalancer;
+import io.infermesh.router.cold.ColdLoadCoordinator;
+import io.infermesh.router.grpc.GrpcRouter;
+import io.infermesh.router.grpc.GrpcWorkerControl;
+import io.infermesh.router.grpc.WorkerChannels;
+import io.infermesh.router.retry.RetryBudget;
+import io.infermesh.router.scale.DemandScaler;
+import io.infermesh.router.spi.Scheduler;
+import io.infermesh.store.ModelRef;
+import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.manifest.Wei;
+import io.infermesh.store.s3.S3BlobStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The money path of a paid call on a real Redis (ledger, idempotency, registry), a real S3 store (presigned load
+ * specs), the real router over real gRPC, and a {@link StandInWorker} in place of a gpu-pool process.
+ */
+class PaidInferenceIT {
+    @RegisterExtension
+    static final RedisServer redis = RedisServer.forClass("paid-inference");
+
+    @RegisterExtension
+    static final S3Server s3 = S3Server.forClass("paid-inference");
+
+    static final Wei MODEL_PRICE = Wei.parse("1000");
+    static final Wei POOL_PRICE = Wei.parse("500");
+    static final Wei CALL_PRICE = Wei.parse("1500");
+    static final Wei CREDIT = Wei.parse("100000");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    RedisLedger ledger;
+    RedisIdempotency idempotency;
+    RedisRegistry registry;
+    RegistrySync sync;
+    StandInWorker worker;
+    TestPools pool;
+    ModelCatalog.Resolved model;
+    ScheduledExecutorService timers;
+    WorkerChannels channels;
+    GrpcRouter router;
+    LoadSpecs loadSpecs;
+    EthAddress account;
+
+    @BeforeEach
+    void platform() {
+        redis.flush();
+        ledger = new RedisLedger(redis.state(), Duration.ofDays(7));
+        idempotency = new RedisIdempotency(redis.state(), Duration.ofHours(24), Duration.ofMinutes(2));
+        registry = new RedisRegistry(
+                redis.state(), new RegistryPolicy(Duration.ofMinutes(5), Duration.ofMinutes(5)), Clock.systemUTC());
+        S3BlobStore blobs = S3BlobStore.connect(s3.freshBucket());
+        StoredModels.Model m = StoredModels.store(
+                blobs, StoredModels.model("weights", TestKeys.address(TestKeys.random()), MODEL_PRICE.toString()));
+        model = new ModelCatalog.Resolved(ModelRef.parse("acme/embedder:v1"), m.cid(), m.manifest());
+        loadSpecs = new LoadSpecs(blobs, Duration.ofMinutes(15), System::nanoTime);
+
+        worker = new StandInWorker();
+        pool = TestPools.register(registry, POOL_PRICE.toString(), Map.of());
+        pool.worker("w1", worker.target(), m.cid());
+        WorkerSet workers = WorkerSet.create();
+        sync = new RegistrySync(registry, workers);
+        sync.refresh();
+
+        timers = Executors.newScheduledThreadPool(1);
+        channels = WorkerChannels.plaintext(Optional.empty());
+        OutlierEjection ejection = new OutlierEjection(OutlierEjection.Options.DEFAULTS, Ticker.SYSTEM);
+        router = new GrpcRouter(
+                workers,
+                new PeakEwmaBalancer(PeakEwmaBalancer.Options.DEFAULTS, Ticker.SYSTEM, new Random(1), ejection),
+                new ColdLoadCoordinator(
+                        ColdLoadCoordinator.Options.DEFAULTS,
+                        workers,
+                        ejection,
+                        new GrpcWorkerControl(channels, Duration.ofSeconds(5)),
+                        Scheduler.of(timers),
+                        Ticker.SYSTEM),
+                new DemandScaler(DemandScaler.Options.DEFAULTS, Ticker.SYSTEM),
+                channels,
+                RetryBudget.unlimited(),
+                Scheduler.of(timers),
+                GrpcRouter.Options.DEFAULTS);
+
+        account = TestKeys.address(TestKeys.random());
+        ledger.credit(account, CREDIT, "test", "grant-" + UUID.randomUUID());
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        channels.close();
+        timers.shutdownNow();
+        worker.close();
+    }
+
+    PaidInference inference(Ledger ledger) {
+        return new PaidInference(
+                ledger,
+                idempotency,
+                sync,
+                loadSpecs,
+                router,
+                CallPolicy.idempotent(Duration.ofSeconds(5)),
+                Duration.ofMinutes(1));
+    }
+
+    PaidInference.Answer embed(PaidInference inference, RequestId id, Optional<IdempotencyKey> key, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        OpenAiEmbeddings.Request request;
+        try {
+            request = OpenAiEmbeddings.parse(JSON.readTree(bytes));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+        return inference.run(
+                account,
+                id,
+                key,
+                ("POST /v1/embeddings\n" + body).getBytes(StandardCharsets.UTF_8),
+                () -> model,
+                t -> OpenAiEmbeddings.toGrpc(request, t.model(), t.version(), "text", "embedding", id.value()),
+                (resolved, response) -> OpenAiEmbeddings.toJson(request, response, "embedding", "acme/embedder:v1"));
+    }
+
+    static String body(String text) {
+        return "{\"model\":\"acme/embedder:v1\",\"input\":\"" + text + "\"}";
+    }
+
+    static RequestId newId() {
+        return new RequestId("req-" + UUID.randomUUID());
+    }
+
+    ProblemException refused(int status, String code, Runnable call) {
+        ProblemException e = assertThrows(ProblemException.class, call::run);
+        assertEquals(status, e.status(), e.getMessage());
+        assertEquals(code, e.problemCode(), e.getMessage());
+        return e;
+    }
+
+    @Test
+    void aServedCallChargesTheModelAndServingPoolPriceWithAReceipt() throws Exception {
+        RequestId id = newId();
+        PaidInference.Answer a = embed(inference(ledger), id, Optional.empty(), body("hello"));
+
+        assertEquals(CALL_PRICE, a.charged());
+        assertFalse(a.replayed());
+        JsonNode json = JSON.readTree(a.body());
+        assertEquals(
+                StandInWorker.DIM, json.path("data").get(0).path("embedding").size());
+        assertEquals(3, json.path("usage").path("prompt_tokens").asInt());
+        assertEquals(
+                CREDIT.amount().subtract(CALL_PRICE.amount()),
+                ledger.balance(account).amount());
+
+        List<Receipt> receipts = ledger.receipts("0-0", 10);
+        assertEquals(1, receipts.size());
+        Receipt r = receipts.getFirst();
+        assertEquals(a.receipt().orElseThrow(), r.id());
+        assertEquals(id, r.requestId());
+        assertEquals(CALL_PRICE, r.price());
+        assertEquals(pool.payout, r.payout());
+        assertEquals(model.manifestCid(), r.manifest());
+        assertEquals("acme/embedder", r.model());
+        assertEquals("w1", r.worker());
+        assertInstanceOf(ReleaseOutcome.AlreadyCommitted.class, ledger.release(id), "the hold became the receipt");
+
+        assertEquals(model.manifestCid().toString(), worker.calls().getFirst().getModelName());
+        assertEquals(model.manifestCid().toString(), worker.calls().getFirst().getModelVersion());
+    }
+
+    @Test
+    void aPoolThatRaisesItsPriceMidCallIsPaidNoMoreThanWasHeld() {
+        worker.beforeAnswer(() -> {
+            // the pool re-registers at 10x while the call runs, and this gateway sees it before billing
+            pool.reregister("5000");
+            sync.refresh();
+        });
+        PaidInference.Answer a = embed(inference(ledger), newId(), Optional.empty(), body("hello"));
+        assertEquals(CALL_PRICE, a.charged(), "capped at the ceiling held before the call");
+        assertEquals(
+                CREDIT.amount().subtract(CALL_PRICE.amount()),
+                ledger.balance(account).amount());
+        assertEquals(Wei.parse("5000"), sync.maxPoolPrice("acme/embedder"), "the next call holds the new price");
+    }
+
+    @Test
+    void notEnoughBalanceIs402WithNothingHeldAndNoWorkerCalled() {
+        EthAddress poor = TestKeys.address(TestKeys.random());
+        ledger.credit(poor, Wei.parse("1499"), "test", "grant-poor");
+        account = poor;
+        RequestId id = newId();
+        ProblemException e =
+                refused(402, "insufficient_balance", () -> embed(inference(ledger), id, Optional.empty(), body("x")));
+        assertEquals(Map.of("balanceWei", "1499", "priceWei", "1500"), e.extensions());
+        assertEquals(Wei.parse("1499"), ledger.balance(poor));
+        assertEquals(new ReleaseOutcome.UnknownHold(), ledger.release(id), "no hold was made");
+        assertEquals(List.of(), worker.calls());
+    }
+
+    @Test
+    void aWorkerRefusalReleasesTheHoldAndChargesNothing() {
+        worker.failWith(Status.INVALID_ARGUMENT.withDescription("tensor 'text' is empty"));
+        RequestId id = newId();
+        ProblemException e =
+                refused(422, "invalid_tensor", () -> embed(inference(ledger), id, Optional.empty(), body("x")));
+        assertEquals("tensor 'text' is empty", e.getMessage());
+        assertEquals(CREDIT, ledger.balance(account));
+        assertEquals(new ReleaseOutcome.Released(CALL_PRICE, false), ledger.release(id), "released by the call");
+        assertEquals(List.of(), ledger.receipts("0-0", 10));
+    }
+
+    @Test
+    void noReachableWorkerIs503AndChargesNothing() throws InterruptedException {
+        worker.close();
+        RequestId id = newId();
+        ProblemException e =
+                assertThrows(ProblemException.class, () -> embed(inference(ledger), id, Optional.empty(), body("x")));
+        assertTrue(e.status() == 503 || e.status() == 504, e.status() + " " + e.problemCode());
+        assertTrue(e.retryAfter().isPresent() || e.status() == 504);
+        assertEquals(CREDIT, ledger.balance(account));
+        assertInstanceOf(ReleaseOutcome.Released.class, ledger.release(id));
+    }
+
+    @Test
+    void anAnswerThatCannotBeRenderedIsNotCharged() {
+        RequestId id = newId();
+        PaidInference inference = inference(ledger);
+        byte[] bytes = body("x").getBytes(StandardCharsets.UTF_8);
+        refused(
+                502,
+                "worker_error",
+                () -> inference.run(
+                        account,
+                        id,
+                        Optional.empty(),
+                        bytes,
+                        () -> model,
+                        t -> OpenAiEmbeddings.toGrpc(
+                                new OpenAiEmbeddings.Request("acme/embedder:v1", List.of("x"), false, 0),
+                                t.model(),
+                                t.version(),
+                                "text",
+                                "embedding",
+                                id.value()),
+                        (resolved, response) -> {
+                            throw new ProblemException(502, "worker_error", "unusable");
+                        }));
+        assertEquals(CREDIT, ledger.balance(account));
+        assertEquals(List.of(), ledger.receipts("0-0", 10));
+    }
+
+    @Test
+    void aRetryWithTheSameIdempotencyKeyIsReplayedAndChargedOnce() {
+        PaidInference inference = inference(ledger);
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("retry-1"));
+        PaidInference.Answer first = embed(inference, newId(), key, body("hello"));
+        PaidInference.Answer second = embed(inference, newId(), key, body("hello"));
+
+        assertTrue(second.replayed());
+        assertArrayEquals(first.body(), second.body());
+        assertEquals(first.charged(), second.charged());
+        assertEquals(first.receipt(), second.receipt());
+        assertEquals(1, worker.calls().size(), "the worker ran once");
+        assertEquals(1, ledger.receipts("0-0", 10).size());
+        assertEquals(
+                CREDIT.amount().subtract(CALL_PRICE.amount()),
+                ledger.balance(account).amount());
+
+        refused(422, "idempotency_key_reused", () -> embed(inference, newId(), key, body("something else")));
+    }
+
+    @Test
+    void aFailedCallGivesItsIdempotencyKeyBackSoTheRetryRuns() {
+        PaidInference inference = inference(ledger);
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("retry-2"));
+        worker.failWith(Status.INVALID_ARGUMENT.withDescription("bad"));
+        refused(422, "invalid_tensor", () -> embed(inference, newId(), key, body("hello")));
+        worker.failWith(null);
+        PaidInference.Answer retried = embed(inference, newId(), key, body("hello"));
+        assertFalse(retried.replayed());
+        assertEquals(CALL_PRICE, retried.charged());
+        assertEquals(
+                CREDIT.amount().subtract(CALL_PRICE.amount()),
+                ledger.balance(account).amount());
+    }
+
+    @Test
+    void aChargedCallWhoseCommitReplyIsLostIsReplayedOnRetryNotRunAgain() {
+        LostReplies flaky = new LostReplies(ledger);
+        flaky.loseCommitReply = true;
+        flaky.failRelease = true; // Redis stays unreachable for the rest of the call
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("retry-3"));
+        assertThrows(FunctionsException.class, () -> embed(inference(flaky), newId(), key, body("hello")));
+        assertEquals(
+                CREDIT.amount().subtract(CALL_PRICE.amount()),
+                ledger.balance(account).amount(),
+                "the commit took effect: the caller was charged");
+
+        PaidInference.Answer retried = embed(inference(ledger), newId(), key, body("hello"));
+
+        assertTrue(retried.replayed(), "the charged answer was stored with the charge");
+        assertEquals(CALL_PRICE, retried.charged());
+        assertEquals(Optional.of(ledger.receipts("0-0", 10).getFirst().id()), retried.receipt());
+        assertEquals(
+                StandInWorker.DIM,
+                jsonOf(retried).path("data").get(0).path("embedding").size());
+        assertEquals(1, worker.calls().size(), "the worker ran once");
+        assertEquals(1, ledger.receipts("0-0", 10).size(), "charged once");
+        assertEquals(
+                CREDIT.amount().subtract(CALL_PRICE.amount()),
+                ledger.balance(account).amount());
+    }
+
+    @Test
+    void aChargedCallWhoseCommitReplyIsLostStillGetsItsAnswer() {
+        LostReplies flaky = new LostReplies(ledger);
+        flaky.loseCommitReply = true;
+        RequestId id = newId();
+        PaidInference.Answer a = embed(inference(flaky), id, Optional.empty(), body("hello"));
+        assertEquals(CALL_PRICE, a.charged());
+        assertEquals(Optional.of(ledger.receipts("0-0", 10).getFirst().id()), a.receipt());
+        assertEquals(
+                CREDIT.amount().subtract(CALL_PRICE.amount()),
+                ledger.balance(account).amount());
+    }
+
+    @Test
+    void aCallServedAfterItsHoldExpiredIsFreeAndReplayedFree() {
+        RequestId id = newId();
+        worker.beforeAnswer(() -> ledger.release(id)); // as the sweeper would after the hold's ttl
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("retry-4"));
+        PaidInference.Answer a = embed(inference(ledger), id, key, body("hello"));
+        assertEquals(Wei.ZERO, a.charged());
+        PaidInference.Answer replay = embed(inference(ledger), newId(), key, body("hello"));
+        assertTrue(replay.replayed());
+        assertEquals(Wei.ZERO, replay.charged());
+        assertEquals(Optional.empty(), replay.receipt());
+        assertEquals(CREDIT, ledger.balance(account));
+    }
+
+    private static JsonNode jsonOf(PaidInference.Answer a) {
+        try {
+            return JSON.readTree(a.body());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The real ledger, but as seen over a connection that drops: the commit runs in Redis and then its reply is lost,
+     * and (optionally) the release after it does not get through at all.
+     */
+    static final class LostReplies implements Ledger {
+        private final Ledger real;
+        volatile boolean loseCommitReply;
+        volatile boolean failRelease;
+
+        LostReplies(Ledger real) {
+            this.real = real;
+        }
+
+        private static FunctionsException connectionLost() {
+            return new FunctionsException(FunctionsException.ErrorCode.STATE_UNAVAILABLE, "connection reset by peer");
+        }
+
+        @Override
+        public Wei balance(EthAddress account) {
+            return real.balance(account);
+        }
+
+        @Override
+        public CreditOutcome credit(EthAddress account, Wei amount, String reason, String creditId) {
+            return real.credit(account, amount, reason, creditId);
+        }
+
+        @Override
+        public Reservation reserve(EthAddress account, RequestId requestId, Wei amount, Duration ttl) {
+            return real.reserve(account, requestId, amount, ttl);
+        }
+
+        @Override
+        public CommitOutcome commit(
+                RequestId requestId, ReceiptDraft receipt, Optional<IdempotencyCompletion> completion) {
+            CommitOutcome outcome = real.commit(requestId, receipt, completion);
+            if (loseCommitReply) {
+                throw connectionLost();
+            }
+            return outcome;
+        }
+
+        @Override
+        public ReleaseOutcome release(RequestId requestId) {
+            if (failRelease) {
+                throw connectionLost();
+            }
+            return real.release(requestId);
+        }
+
+        @Override
+        public int releaseExpired(int limit) {
+            return real.releaseExpired(limit);
+        }
+
+        @Override
+        public List<Receipt> receipts(String afterId, int count) {
+            return real.receipts(afterId, count);
+        }
+
+        @Override
+        public List<Usage> usage(EthAddress account, LocalDate from, LocalDate to) {
+            return real.usage(account, from, to);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.infermesh.functions.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.infermesh.functions.TestKeys;
+import io.infermesh.functions.api.ProblemException;
+import io.infermesh.functions.testing.S3Server;
+import io.infermesh.functions.testing.StoredModels;
+import io.infermesh.store.BlobStore;
+import io.infermesh.store.ModelRef;
+import io.infermesh.store.TagStore;
+import io.infermesh.store.cid.Cid;
+import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.s3.S3BlobStore;
+import io.infermesh.store.s3.S3Config;
+import io.infermesh.store.s3.S3TagStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Tags and manifests as the gateway resolves them, on a real S3 server. */
+class ModelCatalogIT {
+    @RegisterExtension
+    static final S3Server s3 = S3Server.forClass("catalog");
+
+    static final Duration TAG_TTL = Duration.ofSeconds(2);
+
+    final AtomicLong nanos = new AtomicLong(5_000_000_000L);
+    final EthAddress owner = TestKeys.address(TestKeys.random());
+    BlobStore blobs;
+    TagStore tags;
+    ModelCatalog catalog;
+    StoredModels.Model v1;
+    StoredModels.Model v2;
+
+    @BeforeEach
+    void fresh() {
+        S3Config config = s3.freshBucket();
+        blobs = S3BlobStore.connect(config);
+        tags = S3TagStore.connect(config);
+        catalog = new ModelCatalog(blobs, tags, TAG_TTL, nanos::get);
+        v1 = StoredModels.store(blobs, StoredModels.model("weights v1", owner, "1000"));
+        v2 = StoredModels.store(blobs, StoredModels.model("weights v2", owner, "2000"));
+    }
+
+    private static ProblemException problem(int status, String code, Runnable call) {
+        ProblemException e = assertThrows(ProblemException.class, call::run);
+        assertEquals(status, e.status(), e.getMessage());
+        assertEquals(code, e.problemCode(), e.getMessage());
+        return e;
+    }
+
+    @Test
+    void aTagResolvesToItsParsedManifest() {
+        ModelRef ref = ModelRef.parse("acme/minilm");
+        tags.setTag(ref, v1.cid());
+        ModelCatalog.Resolved r = catalog.resolve(ref);
+        assertEquals(ref, r.ref());
+        assertEquals(v1.cid(), r.manifestCid());
+        assertEquals(v1.manifest(), r.manifest());
+        problem(404, "model_not_found", () -> catalog.resolve(ModelRef.parse("acme/nothing:v9")));
+    }
+
+    @Test
+    void aTagMovedByAnotherGatewayShowsAfterTheTtlAndOneMovedHereAtOnce() {
+        ModelRef ref = ModelRef.parse("acme/minilm:prod");
+        tags.setTag(ref, v1.cid());
+        assertEquals(v1.cid(), catalog.resolve(ref).manifestCid());
+
+        tags.setTag(ref, v2.cid()); // another gateway moves the tag in this store
+        nanos.addAndGet(TAG_TTL.toNanos() - 1);
+        assertEquals(v1.cid(), catalog.resolve(ref).manifestCid(), "within the ttl the cached resolution stands");
+        nanos.addAndGet(1);
+        assertEquals(v2.cid(), catalog.resolve(ref).manifestCid(), "after the ttl the store is read again");
+
+        tags.setTag(ref, v1.cid());
+        catalog.moved(ref, v1.cid()); // a publish through this gateway
+        assertEquals(v1.cid(), catalog.resolve(ref).manifestCid());
+    }
+
+    @Test
+    void aVersionIsAnyManifestTheModelsTagsEverPointedAtAndNothingElse() {
+        ModelRef ref = ModelRef.parse("acme/minilm");
+        tags.setTag(ref, v1.cid());
+        tags.setTag(ref, v2.cid());
+        ModelCatalog.Resolved old = catalog.resolveVersion("acme", "minilm", v1.cid());
+        assertEquals(v1.cid(), old.manifestCid());
+        assertEquals(v1.manifest(), old.manifest());
+        assertEquals(ref, old.ref());
+
+        StoredModels.Model stranger = StoredModels.store(blobs, StoredModels.model("someone else's", owner, "1"));
+        problem(404, "model_not_found", () -> catalog.resolveVersion("acme", "minilm", stranger.cid()));
+        problem(404, "model_not_found", () -> catalog.resolveVersion("acme", "unknown", v1.cid()));
+    }
+
+    @Test
+    void aBlobThatIsNotAStoredManifestIsRefused() {
+        StoredModels.Model unstored = StoredModels.model("never uploaded", owner, "1");
+        ProblemException missing = problem(422, "missing_blobs", () -> catalog.manifest(unstored.cid()));
+        assertEquals(Map.of("missing", List.of(unstored.cid().toString())), missing.extensions());
+
+        Cid notJson =
+                blobs.put("not a manifest".getBytes(StandardCharsets.UTF_8)).cid();
+        problem(422, "invalid_manifest", () -> catalog.manifest(notJson));
+        assertEquals(v1.manifest(), catalog.manifest(v1.cid()));
+    }
+
+    @Test
+    void theListingShowsLatestPerModelFilteredByQueryOwnerAndTask() {
+        tags.setTag(ModelRef.parse("acme/minilm:latest"), v1.cid());
+        tags.setTag(ModelRef.parse("acme/minilm:v2"), v2.cid());
+        tags.setTag(ModelRef.parse("beta/bge:v1"), v2.cid());
+        EthAddress other = TestKeys.address(TestKeys.random());
+        StoredModels.Model theirs = StoredModels.store(blobs, StoredModels.model("theirs", other, "5"));
+        tags.setTag(ModelRef.parse("gamma/theirs"), theirs.cid());
+        Cid junk = blobs.put("junk".getBytes(StandardCharsets.UTF_8)).cid();
+        tags.setTag(ModelRef.parse("delta/broken"), junk);
+
+        List<ModelCatalog.Listing> all = catalog.list(Optional.empty(), Optional.empty(), Optional.empty());
+        assertEquals(
+                List.of("acme/minilm", "beta/bge", "gamma/theirs"),
+                all.stream().map(ModelCatalog.Listing::name).toList(),
+                "a tag on a blob that is not a manifest is not listed");
+        assertEquals("latest", all.getFirst().tag().ref().tag(), "latest wins over a newer tag");
+        assertEquals(v1.cid(), all.getFirst().tag().manifest());
+
+        assertEquals(
+                List.of("beta/bge"),
+                catalog.list(Optional.of("BGE"), Optional.empty(), Optional.empty()).stream()
+                        .map(ModelCatalog.Listing::name)
+                        .toList());
+        assertEquals(
+                List.of("gamma/theirs"),
+                catalog.list(Optional.empty(), Optional.of(other), Optional.empty()).stream()
+                        .map(ModelCatalog.Listing::name)
+                        .toList());
+        assertEquals(List.of(), catalog.list(Optional.empty(), Optional.empty(), Optional.of("image-classification")));
+    }
+
+    @Test
+    void aMalformedReferenceIsModelNotFound() {
+        problem(404, "model_not_found", () -> ModelCatalog.parseRef("no-slash"));
+        assertEquals(ModelRef.parse("acme/minilm:latest"), ModelCatalog.parseRef("acme/minilm"));
+    }
+}

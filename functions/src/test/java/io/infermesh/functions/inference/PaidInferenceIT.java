@@ -253,6 +253,30 @@ class PaidInferenceIT {
     }
 
     @Test
+    void aCallSentBeforeItsHoldIsDroppedWith402WhenTheBalanceRanOutElsewhere() throws InterruptedException {
+        PaidInference inference = inference(ledger);
+        embed(inference, newId(), Optional.empty(), body("first")); // this gateway now knows the balance: 98500 wei
+        Wei left = ledger.balance(account);
+        // another gateway's calls take everything before the next call here
+        ledger.reserve(account, new RequestId("elsewhere"), left, Duration.ofMinutes(1));
+
+        RequestId id = newId();
+        ProblemException e =
+                refused(402, "insufficient_balance", () -> embed(inference, id, Optional.empty(), body("second")));
+        assertEquals("0", e.extensions().get("balanceWei"));
+        assertEquals(Wei.ZERO, ledger.balance(account));
+        assertEquals(new ReleaseOutcome.UnknownHold(), ledger.release(id), "no hold was made");
+        assertEquals(1, ledger.receipts("0-0", 10).size(), "only the first call has a receipt");
+        // the second call did leave for the worker while its hold was tried (that is the speculation); its answer
+        // was dropped
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (worker.calls().size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(2, worker.calls().size());
+    }
+
+    @Test
     void aWorkerRefusalReleasesTheHoldAndChargesNothing() {
         worker.failWith(Status.INVALID_ARGUMENT.withDescription("tensor 'text' is empty"));
         RequestId id = newId();

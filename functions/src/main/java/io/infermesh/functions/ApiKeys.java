@@ -17,6 +17,12 @@ public interface ApiKeys {
     /** The key's owner and listing, if the secret is a live key (one lookup by hash: the per-call fast path). */
     Optional<ApiKeyInfo> resolve(String secret);
 
+    /**
+     * The per-call fast path: {@link #resolve} and one token from the key's rate-limit bucket ({@code key:<id>}, the
+     * same bucket a {@link RateLimiter} would use) in one step. An unknown key takes no token.
+     */
+    Authorization authorize(String secret, RateLimit limit);
+
     /** The account's live keys, oldest first. */
     List<ApiKeyInfo> list(EthAddress account);
 

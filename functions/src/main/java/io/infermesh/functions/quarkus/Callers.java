@@ -1,7 +1,7 @@
 package io.infermesh.functions.quarkus;
 
 import io.infermesh.functions.ApiKeyInfo;
-import io.infermesh.functions.RateDecision;
+import io.infermesh.functions.Authorization;
 import io.infermesh.functions.api.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -10,8 +10,9 @@ import java.util.Optional;
 
 /**
  * Who is calling: {@code Authorization: Bearer im_live_...} resolved to its account (401 {@code unauthenticated}
- * otherwise), then one token from the key's bucket (429 {@code rate_limited} with Retry-After when empty). Called at
- * the top of every authenticated resource method, on its virtual thread (both are Redis round trips).
+ * otherwise), then one token from the key's bucket (429 {@code rate_limited} with Retry-After when empty), both in one
+ * Redis round trip ({@code ApiKeys.authorize}). Called at the top of every authenticated resource method, on its
+ * virtual thread.
  */
 @Singleton
 public class Callers {
@@ -19,21 +20,33 @@ public class Callers {
     Gateway gateway;
 
     public ApiKeyInfo require(String authorization) {
-        ApiKeyInfo key = authenticate(authorization);
-        RateDecision decision = gateway.rateLimiter().tryAcquire("key:" + key.id(), gateway.rateLimit(), 1);
-        if (decision instanceof RateDecision.Limited limited) {
+        if (authorization == null || authorization.isBlank()) {
             throw new ProblemException(
-                    429,
-                    "rate_limited",
-                    "this API key is over its rate limit of "
-                            + gateway.config().rateLimit().perSecond()
-                            + " requests/s (burst "
-                            + gateway.config().rateLimit().burst() + "); retry after the"
-                            + " Retry-After delay",
-                    Map.of(),
-                    Optional.of(limited.retryAfter()));
+                    401,
+                    "unauthenticated",
+                    "send an API key as 'Authorization: Bearer im_live_...'; get one by signing in"
+                            + " (POST /v1/auth/challenge, then /v1/auth/verify)");
         }
-        return key;
+        String secret = bearer(authorization)
+                .orElseThrow(() -> new ProblemException(
+                        401, "unauthenticated", "the Authorization header must be 'Bearer <API key>'"));
+        return switch (gateway.apiKeys().authorize(secret, gateway.rateLimit())) {
+            case Authorization.Allowed allowed -> allowed.key();
+            case Authorization.Unknown unknown ->
+                throw new ProblemException(
+                        401, "unauthenticated", "this API key is unknown or revoked; sign in again for a new one");
+            case Authorization.Limited limited ->
+                throw new ProblemException(
+                        429,
+                        "rate_limited",
+                        "this API key is over its rate limit of "
+                                + gateway.config().rateLimit().perSecond()
+                                + " requests/s (burst "
+                                + gateway.config().rateLimit().burst() + "); retry after the"
+                                + " Retry-After delay",
+                        Map.of(),
+                        Optional.of(limited.retryAfter()));
+        };
     }
 
     /** The credential of an {@code Authorization: Bearer <credential>} header; empty for any other header. */
@@ -43,21 +56,5 @@ public class Callers {
         }
         String credential = authorization.substring(7).strip();
         return credential.isEmpty() ? Optional.empty() : Optional.of(credential);
-    }
-
-    private ApiKeyInfo authenticate(String authorization) {
-        if (authorization == null || authorization.isBlank()) {
-            throw new ProblemException(
-                    401,
-                    "unauthenticated",
-                    "send an API key as 'Authorization: Bearer im_live_...'; get one by signing in"
-                            + " (POST /v1/auth/challenge, then /v1/auth/verify)");
-        }
-        return gateway.apiKeys()
-                .resolve(bearer(authorization)
-                        .orElseThrow(() -> new ProblemException(
-                                401, "unauthenticated", "the Authorization header must be 'Bearer <API key>'")))
-                .orElseThrow(() -> new ProblemException(
-                        401, "unauthenticated", "this API key is unknown or revoked; sign in again for a new one"));
     }
 }

@@ -6,7 +6,6 @@ import io.infermesh.functions.Idempotency;
 import io.infermesh.functions.Ledger;
 import io.infermesh.functions.Namespaces;
 import io.infermesh.functions.RateLimit;
-import io.infermesh.functions.RateLimiter;
 import io.infermesh.functions.Registry;
 import io.infermesh.functions.RegistryPolicy;
 import io.infermesh.functions.SignIn;
@@ -19,7 +18,6 @@ import io.infermesh.functions.redis.RedisGatewayKeys;
 import io.infermesh.functions.redis.RedisIdempotency;
 import io.infermesh.functions.redis.RedisLedger;
 import io.infermesh.functions.redis.RedisNamespaces;
-import io.infermesh.functions.redis.RedisRateLimiter;
 import io.infermesh.functions.redis.RedisRegistry;
 import io.infermesh.functions.redis.RedisSignIn;
 import io.infermesh.functions.redis.RedisState;
@@ -86,7 +84,6 @@ public class Gateway {
     private RedisState redis;
     private Ledger ledger;
     private Idempotency idempotency;
-    private RateLimiter rateLimiter;
     private ApiKeys apiKeys;
     private SignIn signIn;
     private Registry registry;
@@ -114,7 +111,6 @@ public class Gateway {
         ledger = new RedisLedger(redis, Duration.ofDays(7));
         idempotency = new RedisIdempotency(
                 redis, Duration.ofHours(24), config.inference().timeout().plusMinutes(1));
-        rateLimiter = new RedisRateLimiter(redis);
         apiKeys = new RedisApiKeys(redis, clock);
         GatewayConfig.SignIn s = config.signIn();
         signIn = new RedisSignIn(redis, apiKeys, SignInPolicy.defaults(s.domain(), s.uri(), s.chainId()), clock);
@@ -301,10 +297,6 @@ public class Gateway {
 
     public Idempotency idempotency() {
         return idempotency;
-    }
-
-    public RateLimiter rateLimiter() {
-        return rateLimiter;
     }
 
     public RateLimit rateLimit() {

@@ -30,6 +30,15 @@ final class LuaScript {
         return new LuaScript(name, resource(PRELUDE) + "\n" + resource(name));
     }
 
+    /** {@link #load(String)} with more shared code before the script: {@code libraries}, in order. */
+    static LuaScript load(String name, String... libraries) {
+        StringBuilder source = new StringBuilder(resource(PRELUDE)).append('\n');
+        for (String library : libraries) {
+            source.append(resource(library)).append('\n');
+        }
+        return new LuaScript(name, source.append(resource(name)).toString());
+    }
+
     String name() {
         return name;
     }

@@ -5,13 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.ApiKeys;
+import io.infermesh.functions.Authorization;
 import io.infermesh.functions.FunctionsException;
 import io.infermesh.functions.FunctionsException.ErrorCode;
 import io.infermesh.functions.IssuedKey;
 import io.infermesh.functions.Names;
+import io.infermesh.functions.RateLimit;
 import io.infermesh.store.manifest.EthAddress;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -31,6 +34,7 @@ import java.util.Optional;
 public final class RedisApiKeys implements ApiKeys {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SECRET_LENGTH = PREFIX.length() + 43;
+    private static final LuaScript AUTHORIZE = LuaScript.load("authorize", "bucket");
 
     private final RedisState redis;
     private final InstantSource clock;
@@ -39,6 +43,7 @@ public final class RedisApiKeys implements ApiKeys {
     public RedisApiKeys(RedisState redis, InstantSource clock) {
         this.redis = Objects.requireNonNull(redis, "redis");
         this.clock = Objects.requireNonNull(clock, "clock");
+        redis.preload(AUTHORIZE);
     }
 
     @Override
@@ -49,7 +54,7 @@ public final class RedisApiKeys implements ApiKeys {
         String secret = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         String hash = Sha256.hex(secret);
         ApiKeyInfo info = new ApiKeyInfo(
-                "key_" + hash.substring(0, 16),
+                keyId(hash),
                 account,
                 Instant.ofEpochMilli(clock.millis()),
                 secret.substring(secret.length() - 4),
@@ -74,7 +79,7 @@ public final class RedisApiKeys implements ApiKeys {
 
     @Override
     public Optional<ApiKeyInfo> resolve(String secret) {
-        if (secret == null || secret.length() != SECRET_LENGTH || !secret.startsWith(PREFIX)) {
+        if (!wellFormed(secret)) {
             return Optional.empty();
         }
         Map<String, String> f = redis.call(c -> c.hgetall(RedisKeys.apiKey(Sha256.hex(secret))));
@@ -87,6 +92,39 @@ public final class RedisApiKeys implements ApiKeys {
                 Instant.parse(f.get("created")),
                 f.get("last4"),
                 f.get("label")));
+    }
+
+    /** One {@code authorize} script: the key's record and its bucket, both named from the secret's hash. */
+    @Override
+    public Authorization authorize(String secret, RateLimit limit) {
+        if (!wellFormed(secret)) {
+            return new Authorization.Unknown();
+        }
+        String hash = Sha256.hex(secret);
+        List<String> r = redis.run(
+                AUTHORIZE,
+                new String[] {RedisKeys.apiKey(hash), RedisKeys.rateBucket("key:" + keyId(hash))},
+                Long.toString(limit.capacity()),
+                Double.toString(limit.refillPerSecond()),
+                "1");
+        if (r.get(0).equals("unknown")) {
+            return new Authorization.Unknown();
+        }
+        ApiKeyInfo key = new ApiKeyInfo(r.get(3), EthAddress.of(r.get(2)), Instant.parse(r.get(4)), r.get(5), r.get(6));
+        return switch (r.get(0)) {
+            case "allowed" -> new Authorization.Allowed(key, Long.parseLong(r.get(1)));
+            case "limited" -> new Authorization.Limited(key, Duration.ofMillis(Math.max(1, Long.parseLong(r.get(1)))));
+            default -> throw new FunctionsException(ErrorCode.STATE_UNAVAILABLE, "authorize script answered " + r);
+        };
+    }
+
+    private static boolean wellFormed(String secret) {
+        return secret != null && secret.length() == SECRET_LENGTH && secret.startsWith(PREFIX);
+    }
+
+    /** A key's public id, from the hash of its secret (so the bucket can be named before the record is read). */
+    private static String keyId(String secretHashHex) {
+        return "key_" + secretHashHex.substring(0, 16);
     }
 
     @Override

@@ -18,7 +18,7 @@ import java.util.Objects;
  * replicas and in the AOF.) Token counts are doubles: they are not money, and a bucket's error is far below one token.
  */
 public final class RedisRateLimiter implements RateLimiter {
-    private static final LuaScript RATE_LIMIT = LuaScript.load("rate_limit");
+    private static final LuaScript RATE_LIMIT = LuaScript.load("rate_limit", "bucket");
 
     private final RedisState redis;
 

@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.ApiKeys;
+import io.infermesh.functions.Authorization;
 import io.infermesh.functions.Eip191;
 import io.infermesh.functions.IssuedKey;
+import io.infermesh.functions.RateDecision;
+import io.infermesh.functions.RateLimit;
 import io.infermesh.functions.SignInMessage;
 import io.infermesh.functions.SignInOutcome;
 import io.infermesh.functions.SignInOutcome.Reason;
@@ -141,6 +144,36 @@ class SignInIT {
         assertEquals(Optional.empty(), keys.resolve(first.secret()));
         assertEquals(Optional.of(second.info()), keys.resolve(second.secret()));
         assertEquals(List.of(second.info()), keys.list(account));
+    }
+
+    @Test
+    void authorizeResolvesTheKeyAndTakesOneTokenFromItsBucketInOneStep() {
+        IssuedKey issued = keys.issue(account, "ci");
+        RateLimit twoThenWait = new RateLimit(2, 0.001);
+
+        assertEquals(new Authorization.Allowed(issued.info(), 1), keys.authorize(issued.secret(), twoThenWait));
+        assertEquals(new Authorization.Allowed(issued.info(), 0), keys.authorize(issued.secret(), twoThenWait));
+        Authorization third = keys.authorize(issued.secret(), twoThenWait);
+        Authorization.Limited limited = assertInstanceOf(Authorization.Limited.class, third);
+        assertEquals(issued.info(), limited.key());
+        assertTrue(limited.retryAfter().toSeconds() > 100, limited.toString()); // one token per 1000 s
+        // the same bucket the rate limiter uses for this key
+        assertInstanceOf(
+                RateDecision.Limited.class,
+                new RedisRateLimiter(server.state())
+                        .tryAcquire("key:" + issued.info().id(), twoThenWait, 1));
+
+        IssuedKey other = keys.issue(account, "laptop");
+        assertInstanceOf(
+                Authorization.Allowed.class, keys.authorize(other.secret(), twoThenWait), "buckets are per key");
+        assertTrue(keys.revoke(account, other.info().id()));
+        assertEquals(new Authorization.Unknown(), keys.authorize(other.secret(), twoThenWait), "revoked at once");
+        String unknown = ApiKeys.PREFIX + "x".repeat(43);
+        assertEquals(new Authorization.Unknown(), keys.authorize(unknown, twoThenWait));
+        assertEquals(new Authorization.Unknown(), keys.authorize("not a key", twoThenWait));
+        String unknownBucket =
+                RedisKeys.rateBucket("key:key_" + Sha256.hex(unknown).substring(0, 16));
+        assertEquals(0L, (long) server.state().call(c -> c.exists(unknownBucket)), "an unknown key takes no token");
     }
 
     @Test

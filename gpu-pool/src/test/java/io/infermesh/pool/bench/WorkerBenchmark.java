@@ -49,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       and p99 latency.
  * </ol>
  *
- * Run: {@code deploy/bench.sh gpu-pool}. Seconds per point: {@code -Dbench.seconds} (default 5). Results go to stdout
- * and {@code target/benchmarks/gpu-pool.md}.
+ * Run: {@code deploy/bench.sh gpu-pool}. Seconds per point: {@code -Dbench.seconds} (default 5). Extra JVM options
+ * for the two worker processes (a profiler, say {@code -XX:StartFlightRecording=filename=/tmp/w-%p.jfr}): {@code
+ * -Dbench.worker-java-opts}. Results go to stdout and {@code target/benchmarks/gpu-pool.md}.
  */
 public class WorkerBenchmark {
     private static final String MODEL = "demo/all-minilm-l6-v2:latest";
@@ -90,7 +91,7 @@ public class WorkerBenchmark {
                                 "INFERMESH_POOL_BATCHING_ENABLED",
                                 Boolean.toString(batching),
                                 "WORKER_JAVA_OPTS",
-                                "-Xmx1g"))) {
+                                ("-Xmx1g " + System.getProperty("bench.worker-java-opts", "")).strip()))) {
                     ManagedChannel channel = ManagedChannelBuilder.forTarget(worker.value("WORKER_GRPC"))
                             .usePlaintext()
                             .directExecutor()

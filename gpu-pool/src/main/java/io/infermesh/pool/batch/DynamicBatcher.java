@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Queues one model's requests and runs them, combining requests into batches.
@@ -22,10 +23,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>One scheduler thread forms batches and hands each to one of {@code instances} execution threads. It forms a
  * batch only once an execution slot is free, so while every slot is busy requests pile up in the queue and the next
  * batch is as large as the load allows. Forming a batch: take the oldest request; then add the next requests in
- * arrival order while the batch has fewer than {@code maxBatchSize} rows and the oldest request has waited less than
- * {@code maxQueueDelay}. A request joins only if its inputs stack with the batch's (same names, types and every
- * dimension but the first); one that does not starts the next batch. Stacked outputs are split back by rows, so each
- * caller receives exactly the rows of its own inputs.
+ * arrival order while the batch has fewer than {@code min(maxBatchSize, share)} rows and the oldest request has waited
+ * less than {@code maxQueueDelay}, where the fair share is
+ *
+ * <pre>  share = ⌈(rows queued + rows in this batch + rows executing) / instances⌉</pre>
+ *
+ * (no limit with one instance). So with a second slot free and nothing else outstanding, a lone request runs at once
+ * instead of waiting {@code maxQueueDelay} for company.
+ * Without the share, one slot could take almost every outstanding row while the other ran batches of one: under a
+ * closed loop of callers that split is stable (the small batch's callers come back while the big batch still runs)
+ * and rows in small batches cost up to twice as much (measured with MiniLM; docs/benchmarks.md, gpu-pool run 4). A
+ * request joins only if its inputs stack with the batch's (same names, types and every dimension but the first); one
+ * that does not starts the next batch. Stacked outputs are split back by rows, so each caller receives exactly the
+ * rows of its own inputs.
  *
  * <p>Backpressure: at most {@code queueCapacity} requests wait; {@link #submit} completes one more exceptionally
  * with RESOURCE_EXHAUSTED at once. A request whose deadline has passed when its batch forms, or when its batch is
@@ -46,6 +56,10 @@ public final class DynamicBatcher implements AutoCloseable {
     private final ExecutorService executions;
     private final Thread scheduler;
     private final AtomicInteger running = new AtomicInteger();
+    /** Rows of the requests in {@link #queue}, and of the executions running. */
+    private final AtomicLong queuedRows = new AtomicLong();
+
+    private final AtomicLong runningRows = new AtomicLong();
     private volatile boolean closed;
     private Pending carried;
 
@@ -88,13 +102,18 @@ public final class DynamicBatcher implements AutoCloseable {
      */
     public CompletableFuture<List<Tensor>> submit(InferRequest request) {
         Pending p = new Pending(request, ticker.nanos());
+        // Counted before the offer, so the scheduler never sees a queued request whose rows are not counted yet.
+        queuedRows.addAndGet(request.batchRows());
         if (closed) {
+            queuedRows.addAndGet(-request.batchRows());
             p.result.completeExceptionally(unloading());
         } else if (!queue.offer(p)) {
+            queuedRows.addAndGet(-request.batchRows());
             p.result.completeExceptionally(WorkerException.exhausted("the queue of model '" + model + "' is full ("
                     + options.queueCapacity() + " requests waiting); retry later or on another worker"));
         } else if (closed && queue.remove(p)) {
             // close() may have drained the queue between the check above and the offer.
+            queuedRows.addAndGet(-request.batchRows());
             p.result.completeExceptionally(unloading());
         }
         return p.result;
@@ -110,11 +129,14 @@ public final class DynamicBatcher implements AutoCloseable {
                     slots.release();
                     continue;
                 }
+                long rows = batch.stream().mapToLong(p -> p.request.batchRows()).sum();
                 running.incrementAndGet();
+                runningRows.addAndGet(rows);
                 executions.execute(() -> {
                     try {
                         execute(batch);
                     } finally {
+                        runningRows.addAndGet(-rows);
                         running.decrementAndGet();
                         slots.release();
                     }
@@ -127,7 +149,7 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     private List<Pending> nextBatch() throws InterruptedException {
-        Pending first = carried != null ? carried : queue.poll(50, TimeUnit.MILLISECONDS);
+        Pending first = carried != null ? carried : take(queue.poll(50, TimeUnit.MILLISECONDS));
         carried = null;
         List<Pending> batch = new ArrayList<>();
         if (first == null || !runnable(first)) {
@@ -136,9 +158,9 @@ public final class DynamicBatcher implements AutoCloseable {
         batch.add(first);
         long rows = first.request.batchRows();
         long closeAt = first.enqueuedNanos + options.maxQueueDelay().toNanos();
-        while (rows < options.maxBatchSize()) {
+        while (rows < Math.min(options.maxBatchSize(), fairShare(rows))) {
             long wait = closeAt - ticker.nanos();
-            Pending next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+            Pending next = take(wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll());
             if (next == null) {
                 break;
             }
@@ -154,6 +176,30 @@ public final class DynamicBatcher implements AutoCloseable {
             rows += nextRows;
         }
         return batch;
+    }
+
+    /** Marks a request as taken off the queue (its rows no longer count as queued). */
+    private Pending take(Pending p) {
+        if (p != null) {
+            queuedRows.addAndGet(-p.request.batchRows());
+        }
+        return p;
+    }
+
+    /**
+     * Rows a batch may take so that every execution slot gets an equal part of the rows outstanding now: those
+     * queued, those already in the batch being formed ({@code batchRows}) and those executing. A request carried
+     * over to the next batch counts as queued.
+     */
+    private long fairShare(long batchRows) {
+        int instances = options.instances();
+        if (instances == 1) {
+            // Nothing else could take the rows: only waiting for later arrivals makes a batch larger.
+            return Long.MAX_VALUE;
+        }
+        long carriedRows = carried != null ? carried.request.batchRows() : 0;
+        long outstanding = queuedRows.get() + carriedRows + batchRows + runningRows.get();
+        return Math.max(1, (outstanding + instances - 1) / instances);
     }
 
     /** Completes requests that must not run (deadline passed, caller gone); true for the rest. */
@@ -287,7 +333,7 @@ public final class DynamicBatcher implements AutoCloseable {
             carried = null;
         }
         Pending p;
-        while ((p = queue.poll()) != null) {
+        while ((p = take(queue.poll())) != null) {
             p.result.completeExceptionally(unloading());
         }
     }

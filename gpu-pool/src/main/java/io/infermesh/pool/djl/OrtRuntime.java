@@ -31,6 +31,11 @@ public final class OrtRuntime {
         return env.getVersion();
     }
 
+    /** True when a session's run computes on the thread that calls it (CPU, one intra-op thread). */
+    boolean computesOnCallingThread() {
+        return settings.intraOpThreads() == 1;
+    }
+
     OrtNDManager manager() {
         return manager;
     }

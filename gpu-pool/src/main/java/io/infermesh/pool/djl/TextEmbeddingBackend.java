@@ -99,7 +99,12 @@ public final class TextEmbeddingBackend implements Backend {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
         try {
-            return new TextEmbeddingModel(graph, tokenizer, inputName, outputName);
+            return new TextEmbeddingModel(
+                    graph,
+                    tokenizer,
+                    inputName,
+                    outputName,
+                    runtime.computesOnCallingThread() ? RunClock.threadCpu() : RunClock.wall());
         } catch (RuntimeException e) {
             graph.close();
             tokenizer.close();

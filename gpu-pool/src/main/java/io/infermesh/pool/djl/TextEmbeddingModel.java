@@ -45,10 +45,10 @@ final class TextEmbeddingModel implements LoadedModel {
     /** Most sequences one engine run takes; bigger batches are split into groups. */
     static final int MAX_GROUP = 32;
     /**
-     * The per-run cost assumed until the model has run enough: measured for MiniLM on one core of the 2-vCPU EPYC
-     * development machine, a run costs about 1–1.8 ms on top of about 0.27 ms per padded token.
+     * The per-run cost assumed until the model has run enough: measured for MiniLM in thread CPU time on one core of
+     * the 2-vCPU EPYC development machine, a run costs about 2.4–3 ms on top of about 0.29 ms per padded token.
      */
-    static final double PRIOR_RUN_COST_TOKENS = 6;
+    static final double PRIOR_RUN_COST_TOKENS = 9;
 
     private final OnnxModel graph;
     private final HuggingFaceTokenizer tokenizer;
@@ -58,10 +58,14 @@ final class TextEmbeddingModel implements LoadedModel {
     private final boolean hasTokenTypes;
     private final int dim;
     private final RunCostModel runCost = new RunCostModel(PRIOR_RUN_COST_TOKENS);
+    private final RunClock runClock;
 
-    TextEmbeddingModel(OnnxModel graph, HuggingFaceTokenizer tokenizer, String inputName, String outputName) {
+    /** @param runClock times engine runs for the learned run cost ({@link RunClock}) */
+    TextEmbeddingModel(
+            OnnxModel graph, HuggingFaceTokenizer tokenizer, String inputName, String outputName, RunClock runClock) {
         this.graph = graph;
         this.tokenizer = tokenizer;
+        this.runClock = runClock;
         ModelSignature raw = graph.signature();
         for (String required : List.of("input_ids", "attention_mask")) {
             if (raw.input(required).isEmpty()) {
@@ -158,9 +162,9 @@ final class TextEmbeddingModel implements LoadedModel {
             if (hasTokenTypes) {
                 in.add(named(scope.create(types, shape), "token_type_ids"));
             }
-            long start = System.nanoTime();
+            long start = runClock.nanos();
             Map<String, NDArray> result = graph.run(scope, in);
-            runCost.record((long) n * len, System.nanoTime() - start);
+            runCost.record((long) n * len, runClock.nanos() - start);
             FloatBuffer hidden = result.get(hiddenOutput)
                     .toByteBuffer()
                     .order(ByteOrder.nativeOrder())

@@ -24,7 +24,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -132,6 +134,76 @@ class DynamicBatcherTest {
         assertEquals(2, s.executionCount());
         assertEquals(13, s.inferenceCount());
         assertEquals(7, s.success().count());
+    }
+
+    /** A model whose i-th execution runs only once the test releases it, so slots free in a chosen order. */
+    static final class Stepped extends Doubler {
+        private final List<CountDownLatch> releases = new CopyOnWriteArrayList<>();
+        private final Semaphore started = new Semaphore(0);
+        private final AtomicInteger next = new AtomicInteger();
+        private final List<Integer> sizes = new CopyOnWriteArrayList<>();
+
+        Stepped(int executions) {
+            for (int i = 0; i < executions; i++) {
+                releases.add(new CountDownLatch(1));
+            }
+        }
+
+        @Override
+        public List<Tensor> infer(List<Tensor> inputs) {
+            CountDownLatch mine;
+            synchronized (this) {
+                mine = releases.get(next.getAndIncrement());
+                sizes.add(Math.toIntExact(inputs.get(0).shape().dim(0)));
+            }
+            started.release();
+            try {
+                mine.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return super.infer(inputs);
+        }
+
+        void awaitStarted(int executions) throws InterruptedException {
+            assertTrue(started.tryAcquire(executions, 5, TimeUnit.SECONDS));
+        }
+
+        void release(int execution) {
+            releases.get(execution).countDown();
+        }
+
+        /** Row counts of the executions in the order they started. */
+        List<Integer> started() {
+            return List.copyOf(sizes);
+        }
+    }
+
+    @Test
+    void splitsTheOutstandingRowsEvenlyBetweenInstances() throws Exception {
+        Stepped model = new Stepped(4);
+        DynamicBatcher b = batcher(model, new BatchingOptions(32, Duration.ofMillis(5), 64, 2), Ticker.SYSTEM);
+        List<CompletableFuture<List<Tensor>>> all = new ArrayList<>();
+        all.add(b.submit(request(1, 3, 0, "a")));
+        model.awaitStarted(1);
+        all.add(b.submit(request(1, 3, 0, "b")));
+        model.awaitStarted(1);
+        // Both slots busy: 12 rows queue up.
+        for (int i = 0; i < 12; i++) {
+            all.add(b.submit(request(1, 3, i, "q" + i)));
+        }
+        model.release(0);
+        model.awaitStarted(1);
+        // 12 queued + 1 running: the freed slot takes ⌈13 / 2⌉ = 7, not all 12.
+        model.release(1);
+        model.awaitStarted(1);
+        // 5 queued + 7 running: ⌈12 / 2⌉ = 6, so the other slot takes the remaining 5.
+        model.release(2);
+        model.release(3);
+        for (CompletableFuture<List<Tensor>> f : all) {
+            f.get(5, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of(1, 1, 7, 5), model.started());
     }
 
     @Test

@@ -46,11 +46,13 @@ import org.junit.jupiter.api.io.TempDir;
  *       blobs already on the worker's disk.
  *   <li>Closed-loop clients at concurrency 1, 8 and 32 (that many calls outstanding on the async stub), one sentence
  *       per request, with dynamic batching on and off (two worker processes, one after the other): sentences/s, p50
- *       and p99 latency.
+ *       and p99 latency, and where the machine's CPU went meanwhile ({@link CpuShare}: worker process, this JVM's
+ *       clients, other processes, idle; percent of one core, so 200 is both cores of a 2-vCPU machine).
  * </ol>
  *
- * Run: {@code deploy/bench.sh gpu-pool}. Seconds per point: {@code -Dbench.seconds} (default 5). Results go to stdout
- * and {@code target/benchmarks/gpu-pool.md}.
+ * Run: {@code deploy/bench.sh gpu-pool}. Seconds per point: {@code -Dbench.seconds} (default 5). Extra JVM options
+ * for the two worker processes (a profiler, say {@code -XX:StartFlightRecording=filename=/tmp/w-%p.jfr}): {@code
+ * -Dbench.worker-java-opts}. Results go to stdout and {@code target/benchmarks/gpu-pool.md}.
  */
 public class WorkerBenchmark {
     private static final String MODEL = "demo/all-minilm-l6-v2:latest";
@@ -79,8 +81,9 @@ public class WorkerBenchmark {
             line("");
             line("## Worker over gRPC (client threads in the same machine)");
             line("");
-            line("| batching | concurrency | sentences/s | ratio to best raw ORT | p50 ms | p99 ms | requests |");
-            line("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            line("| batching | concurrency | sentences/s | ratio to best raw ORT | p50 ms | p99 ms | requests |"
+                    + " CPU % worker / client / other / idle |");
+            line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
             List<String> loads = new ArrayList<>();
             for (boolean batching : new boolean[] {true, false}) {
                 try (DeployedService worker = DeployedService.start(
@@ -90,7 +93,7 @@ public class WorkerBenchmark {
                                 "INFERMESH_POOL_BATCHING_ENABLED",
                                 Boolean.toString(batching),
                                 "WORKER_JAVA_OPTS",
-                                "-Xmx1g"))) {
+                                ("-Xmx1g " + System.getProperty("bench.worker-java-opts", "")).strip()))) {
                     ManagedChannel channel = ManagedChannelBuilder.forTarget(worker.value("WORKER_GRPC"))
                             .usePlaintext()
                             .directExecutor()
@@ -122,16 +125,21 @@ public class WorkerBenchmark {
                                 .map(t -> MiniLm.textRequest(MODEL, List.of(t)))
                                 .toList();
                         for (int concurrency : new int[] {1, 8, 32}) {
-                            Point p = drive(channel, requests, concurrency, seconds);
+                            Point p =
+                                    drive(channel, requests, concurrency, seconds, Long.parseLong(worker.value("PID")));
                             line(String.format(
-                                    "| %s | %d | %.0f | **%.2f** | %.1f | %.1f | %d |",
+                                    "| %s | %d | %.0f | **%.2f** | %.1f | %.1f | %d | %.0f / %.0f / %.0f / %.0f |",
                                     batching ? "on" : "off",
                                     concurrency,
                                     p.perSecond,
                                     p.perSecond / best,
                                     p.p50Millis,
                                     p.p99Millis,
-                                    p.requests));
+                                    p.requests,
+                                    p.cpu.workerPercent(),
+                                    p.cpu.clientPercent(),
+                                    p.cpu.otherPercent(),
+                                    p.cpu.idlePercent()));
                         }
                     } finally {
                         channel.shutdownNow();
@@ -163,8 +171,9 @@ public class WorkerBenchmark {
         line("");
         line("## Raw ONNX Runtime in this JVM (baseline: pre-tokenized, padded; no tokenizer, pooling or network)");
         line("");
-        line("| batch | batches formed | caller threads | intra-op threads | sentences/s |");
-        line("| ---: | --- | ---: | ---: | ---: |");
+        line("| batch | batches formed | caller threads | intra-op threads | sentences/s | CPU % this JVM / other /"
+                + " idle |");
+        line("| ---: | --- | ---: | ---: | ---: | --- |");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<Encoding> encodings = new ArrayList<>();
         try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
@@ -197,6 +206,7 @@ public class WorkerBenchmark {
                     Runnable warm = () -> runBatches(session, batches, 0, System.nanoTime() + 1_000_000_000L);
                     warm.run();
                     List<Thread> workers = new ArrayList<>();
+                    CpuShare.Sample before = CpuShare.Sample.take(-1);
                     long end = System.nanoTime() + seconds * 1_000_000_000L;
                     long start = System.nanoTime();
                     for (int t = 0; t < threads; t++) {
@@ -208,10 +218,18 @@ public class WorkerBenchmark {
                         w.join();
                     }
                     double rate = Arrays.stream(counts).sum() / ((System.nanoTime() - start) / 1e9);
+                    CpuShare cpu = CpuShare.since(before, CpuShare.Sample.take(-1));
                     best = Math.max(best, rate);
                     line(String.format(
-                            "| %d | %s | %d | %d | %.0f |",
-                            batch, batch == 1 ? "-" : sorted ? "by length" : "arrival order", threads, intra, rate));
+                            "| %d | %s | %d | %d | %.0f | %.0f / %.0f / %.0f |",
+                            batch,
+                            batch == 1 ? "-" : sorted ? "by length" : "arrival order",
+                            threads,
+                            intra,
+                            rate,
+                            cpu.clientPercent(),
+                            cpu.otherPercent(),
+                            cpu.idlePercent()));
                     for (Map<String, OnnxTensor> b : batches) {
                         b.values().forEach(OnnxTensor::close);
                     }
@@ -262,22 +280,26 @@ public class WorkerBenchmark {
         return out;
     }
 
-    private record Point(double perSecond, double p50Millis, double p99Millis, long requests) {}
+    private record Point(double perSecond, double p50Millis, double p99Millis, long requests, CpuShare cpu) {}
 
-    private static Point drive(ManagedChannel channel, List<ModelInferRequest> requests, int concurrency, int seconds)
+    private static Point drive(
+            ManagedChannel channel, List<ModelInferRequest> requests, int concurrency, int seconds, long workerPid)
             throws InterruptedException {
         var stub = GRPCInferenceServiceGrpc.newStub(channel);
         // Warm-up, not measured: the worker's JIT keeps compiling its request path for several seconds under load.
         runClients(stub, requests, concurrency, Math.max(3, seconds));
+        CpuShare.Sample before = CpuShare.Sample.take(workerPid);
         long start = System.nanoTime();
         long[] all = runClients(stub, requests, concurrency, seconds);
         double elapsed = (System.nanoTime() - start) / 1e9;
+        CpuShare cpu = CpuShare.since(before, CpuShare.Sample.take(workerPid));
         Arrays.sort(all);
         return new Point(
                 all.length / elapsed,
                 all[(int) (all.length * 0.50)] / 1e6,
                 all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6,
-                all.length);
+                all.length,
+                cpu);
     }
 
     /**

@@ -85,18 +85,8 @@ class GatewayBenchmark {
         byte[] body = "{\"model\":\"bench/minilm\",\"input\":\"A man is playing a guitar.\"}"
                 .getBytes(StandardCharsets.UTF_8);
         Queue<String> timings = new ConcurrentLinkedQueue<>();
-        Supplier<CompletableFuture<?>> viaGateway = () -> http.sendAsync(
-                        HttpRequest.newBuilder(URI.create(platform.url() + "/v1/embeddings"))
-                                .header("Authorization", "Bearer " + apiKey)
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofByteArray())
-                .thenApply(r -> {
-                    if (r.statusCode() != 200) {
-                        throw new IllegalStateException(
-                                "gateway answered " + r.statusCode() + ": " + new String(r.body()));
-                    }
+        Supplier<CompletableFuture<?>> viaGateway =
+                () -> OpenLoop.embeddings(http, platform.url(), apiKey, body).thenApply(r -> {
                     r.headers().firstValue("Server-Timing").ifPresent(timings::add);
                     return r;
                 });

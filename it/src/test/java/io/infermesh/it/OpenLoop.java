@@ -1,5 +1,9 @@
 package io.infermesh.it;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -8,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Open-loop load for the benchmarks: requests leave on a fixed schedule whatever the answers do, and each latency
+ * Load for the benchmarks, open loop: requests leave on a fixed schedule whatever the answers do, and each latency
  * counts from the request's scheduled send time, so a stalled server cannot hide its queue (no coordinated omission).
  */
 final class OpenLoop {
@@ -33,6 +37,25 @@ final class OpenLoop {
             out.add(f.get(60, TimeUnit.SECONDS));
         }
         return out;
+    }
+
+    /** {@code POST <gateway>/v1/embeddings} as the holder of {@code apiKey}; fails unless the answer is 200. */
+    static CompletableFuture<HttpResponse<byte[]>> embeddings(
+            HttpClient http, String gateway, String apiKey, byte[] body) {
+        return http.sendAsync(
+                        HttpRequest.newBuilder(URI.create(gateway + "/v1/embeddings"))
+                                .header("Authorization", "Bearer " + apiKey)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(r -> {
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException(
+                                gateway + " answered " + r.statusCode() + ": " + new String(r.body()));
+                    }
+                    return r;
+                });
     }
 
     static long[] sorted(List<Long> xs) {

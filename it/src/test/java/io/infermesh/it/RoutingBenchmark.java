@@ -77,8 +77,9 @@ class RoutingBenchmark {
 
         byte[] body = "{\"model\":\"bench/minilm\",\"input\":\"A man is playing a guitar.\"}"
                 .getBytes(StandardCharsets.UTF_8);
-        Supplier<CompletableFuture<?>> viaOurs = () -> call(platform.url(), apiKey, body);
-        Supplier<CompletableFuture<?>> viaRoundRobin = () -> call(roundRobin.get("GATEWAY_URL"), apiKey, body);
+        Supplier<CompletableFuture<?>> viaOurs = () -> OpenLoop.embeddings(http, platform.url(), apiKey, body);
+        Supplier<CompletableFuture<?>> viaRoundRobin =
+                () -> OpenLoop.embeddings(http, roundRobin.get("GATEWAY_URL"), apiKey, body);
 
         // Warm both gateways (JIT, connections, the balancer's estimates) before measuring.
         OpenLoop.run(viaOurs, rate, 5);
@@ -132,23 +133,6 @@ class RoutingBenchmark {
         Path out = Files.createDirectories(Path.of("target", "benchmarks")).resolve("routing.md");
         Files.writeString(out, md.toString());
         System.out.println(md);
-    }
-
-    private CompletableFuture<HttpResponse<byte[]>> call(String gateway, String apiKey, byte[] body) {
-        return http.sendAsync(
-                        HttpRequest.newBuilder(URI.create(gateway + "/v1/embeddings"))
-                                .header("Authorization", "Bearer " + apiKey)
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofByteArray())
-                .thenApply(r -> {
-                    if (r.statusCode() != 200) {
-                        throw new IllegalStateException(
-                                gateway + " answered " + r.statusCode() + ": " + new String(r.body()));
-                    }
-                    return r;
-                });
     }
 
     /** Calls each worker has served so far (its {@code infermesh_pool_requests_success_total}). */

@@ -113,22 +113,9 @@ public final class PaidInference {
      * @param toWorker builds the worker request for the resolved model (model name and version already chosen)
      * @param render renders the worker's answer as the response body; a {@link ProblemException} from it means the
      *     answer is unusable and the call is not charged
-     */
-    public Answer run(
-            EthAddress account,
-            RequestId requestId,
-            Optional<IdempotencyKey> key,
-            byte[] fingerprint,
-            Supplier<Resolved> model,
-            Function<Target, ModelInferRequest> toWorker,
-            BiFunction<Resolved, ModelInferResponse, byte[]> render) {
-        return run(account, requestId, key, fingerprint, model, toWorker, render, new Phases());
-    }
-
-    /**
-     * {@link #run(EthAddress, RequestId, Optional, byte[], Supplier, Function, BiFunction) One paid call}, marking
-     * its phases on {@code phases}: {@code idempotency}, {@code resolve}, {@code reserve}, {@code infer} (the router and
-     * the worker), {@code render}, {@code commit} (with the idempotency record, when there is a key).
+     * @param phases marks this call's phases for {@code Server-Timing}: {@code idempotency}, {@code resolve}, {@code
+     *     reserve}, {@code infer} (the router and the worker), {@code render}, {@code commit} (with the idempotency
+     *     record, when there is a key)
      */
     public Answer run(
             EthAddress account,

@@ -174,7 +174,8 @@ class PaidInferenceIT {
                 ("POST /v1/embeddings\n" + body).getBytes(StandardCharsets.UTF_8),
                 () -> model,
                 t -> OpenAiEmbeddings.toGrpc(request, t.model(), t.version(), "text", "embedding", id.value()),
-                (resolved, response) -> OpenAiEmbeddings.toJson(request, response, "embedding", "acme/embedder:v1"));
+                (resolved, response) -> OpenAiEmbeddings.toJson(request, response, "embedding", "acme/embedder:v1"),
+                new Phases());
     }
 
     static String body(String text) {
@@ -323,7 +324,8 @@ class PaidInferenceIT {
                                 id.value()),
                         (resolved, response) -> {
                             throw new ProblemException(502, "worker_error", "unusable");
-                        }));
+                        },
+                        new Phases()));
         assertEquals(CREDIT, ledger.balance(account));
         assertEquals(List.of(), ledger.receipts("0-0", 10));
     }

@@ -10,6 +10,7 @@ import io.infermesh.store.manifest.Manifest;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Makes a backend's models {@code factor} times slower, the way a slower device would be: each execution, after it
@@ -18,11 +19,25 @@ import java.util.concurrent.TimeUnit;
  * routing experiments ({@code infermesh.pool.fault.slowdown}); never on by default.
  */
 public final class SlowedBackend implements Backend {
+    /** Waits the given nanoseconds (tests record the request instead of waiting). */
+    public interface Sleeper {
+        void sleep(long nanos) throws InterruptedException;
+    }
+
     private final Backend backend;
     private final double factor;
+    private final LongSupplier nanoTime;
+    private final Sleeper sleeper;
 
     public SlowedBackend(Backend backend, double factor) {
+        this(backend, factor, System::nanoTime, TimeUnit.NANOSECONDS::sleep);
+    }
+
+    /** A slowed backend that measures compute time on {@code nanoTime} and waits on {@code sleeper}. */
+    public SlowedBackend(Backend backend, double factor, LongSupplier nanoTime, Sleeper sleeper) {
         this.backend = Objects.requireNonNull(backend, "backend");
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
         if (!(factor >= 1) || Double.isInfinite(factor)) {
             throw new IllegalArgumentException("slowdown factor must be a finite number ≥ 1, not " + factor);
         }
@@ -51,10 +66,16 @@ public final class SlowedBackend implements Backend {
 
     @Override
     public LoadedModel load(ModelSource source) {
-        return new Slowed(backend.load(source), factor);
+        return new Slowed(backend.load(source));
     }
 
-    private record Slowed(LoadedModel model, double factor) implements LoadedModel {
+    private final class Slowed implements LoadedModel {
+        private final LoadedModel model;
+
+        Slowed(LoadedModel model) {
+            this.model = model;
+        }
+
         @Override
         public ModelSignature signature() {
             return model.signature();
@@ -62,11 +83,11 @@ public final class SlowedBackend implements Backend {
 
         @Override
         public List<Tensor> infer(List<Tensor> inputs) {
-            long start = System.nanoTime();
+            long start = nanoTime.getAsLong();
             List<Tensor> out = model.infer(inputs);
-            long extra = (long) ((System.nanoTime() - start) * (factor - 1));
+            long extra = (long) ((nanoTime.getAsLong() - start) * (factor - 1));
             try {
-                TimeUnit.NANOSECONDS.sleep(extra);
+                sleeper.sleep(extra);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

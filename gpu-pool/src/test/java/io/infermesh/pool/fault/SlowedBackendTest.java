@@ -13,14 +13,17 @@ import io.infermesh.pool.spi.Backend;
 import io.infermesh.pool.spi.LoadedModel;
 import io.infermesh.pool.spi.ModelSource;
 import io.infermesh.store.manifest.Manifest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class SlowedBackendTest {
-    /** Busy for 20 ms of wall time per call, then echoes its input. */
+    /** Takes 20 ms on {@link #clock} per call, then echoes its input. */
     private static final class Busy implements Backend {
         final AtomicBoolean closed = new AtomicBoolean();
+        final AtomicLong clock = new AtomicLong(1_000);
 
         @Override
         public String name() {
@@ -50,10 +53,7 @@ class SlowedBackendTest {
 
                 @Override
                 public List<Tensor> infer(List<Tensor> inputs) {
-                    long end = System.nanoTime() + 20_000_000L;
-                    while (System.nanoTime() < end) {
-                        Thread.onSpinWait();
-                    }
+                    clock.addAndGet(20_000_000L);
                     return List.of(inputs.getFirst().renamed("out"));
                 }
 
@@ -73,18 +73,17 @@ class SlowedBackendTest {
     @Test
     void aSlowedModelAnswersTheSameAfterFactorTimesItsComputeTime() {
         Busy busy = new Busy();
-        LoadedModel model = new SlowedBackend(busy, 4).load(null);
+        List<Long> slept = new ArrayList<>();
+        LoadedModel model = new SlowedBackend(busy, 4, busy.clock::get, slept::add).load(null);
         Tensor in = Tensor.ofStrings("in", List.of("hello"));
 
-        long start = System.nanoTime();
         List<Tensor> out = model.infer(List.of(in));
-        long elapsed = System.nanoTime() - start;
 
         assertEquals(1, out.size());
         assertEquals("out", out.getFirst().name());
         assertEquals(List.of("hello"), out.getFirst().strings());
-        // 20 ms of compute, then 3 × that asleep: never less than 4 × 20 ms.
-        assertTrue(elapsed >= 80_000_000L, "answered after " + elapsed + " ns");
+        // 20 ms of compute, then 3 × that asleep before the answer: 4 × 20 ms in all.
+        assertEquals(List.of(60_000_000L), slept);
         assertEquals(7, model.memoryBytes());
         model.close();
         assertTrue(busy.closed.get());

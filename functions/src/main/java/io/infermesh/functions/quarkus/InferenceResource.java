@@ -3,10 +3,10 @@ package io.infermesh.functions.quarkus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.IdempotencyKey;
 import io.infermesh.functions.RequestId;
 import io.infermesh.functions.api.ProblemException;
+import io.infermesh.functions.inference.Caller;
 import io.infermesh.functions.inference.KserveJson;
 import io.infermesh.functions.inference.PaidInference;
 import io.infermesh.functions.inference.Phases;
@@ -79,15 +79,19 @@ public class InferenceResource {
             @PathParam("version") String version,
             InputStream in) {
         Phases phases = new Phases();
-        ApiKeyInfo caller = callers.require(authorization);
+        Caller caller = callers.begin(authorization);
         phases.mark("auth");
-        ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
-        Supplier<ModelCatalog.Resolved> resolver = version == null
-                ? () -> gateway.catalog().resolve(ref)
-                : () -> gateway.catalog().resolveVersion(ref.org(), ref.model(), ModelsResource.cid(version));
-        String operation =
-                "POST /v2/models/" + org + "/" + name + (version == null ? "" : "/versions/" + version) + "/infer";
-        return kserve(caller, requestId, idempotencyKey, org + "/" + name, operation, resolver, in, phases);
+        try {
+            ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
+            Supplier<ModelCatalog.Resolved> resolver = version == null
+                    ? () -> gateway.catalog().resolve(ref)
+                    : () -> gateway.catalog().resolveVersion(ref.org(), ref.model(), ModelsResource.cid(version));
+            String operation =
+                    "POST /v2/models/" + org + "/" + name + (version == null ? "" : "/versions/" + version) + "/infer";
+            return kserve(caller, requestId, idempotencyKey, org + "/" + name, operation, resolver, in, phases);
+        } catch (RuntimeException e) {
+            throw caller.refusalOr(e);
+        }
     }
 
     @GET
@@ -166,7 +170,7 @@ public class InferenceResource {
     }
 
     private Response kserve(
-            ApiKeyInfo caller,
+            Caller caller,
             String requestId,
             String idempotencyKey,
             String clientName,
@@ -181,7 +185,7 @@ public class InferenceResource {
         phases.mark("read");
         PaidInference.Answer answer = gateway.inference()
                 .run(
-                        caller.account(),
+                        caller,
                         new RequestId(requestId),
                         key(idempotencyKey),
                         fingerprint(operation, body),

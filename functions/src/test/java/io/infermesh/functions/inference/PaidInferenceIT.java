@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Status;
+import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.CommitOutcome;
 import io.infermesh.functions.CreditOutcome;
 import io.infermesh.functions.FunctionsException;
@@ -55,14 +56,17 @@ import io.infermesh.store.s3.S3BlobStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -160,6 +164,11 @@ class PaidInferenceIT {
     }
 
     PaidInference.Answer embed(PaidInference inference, RequestId id, Optional<IdempotencyKey> key, String body) {
+        return embed(inference, caller(), id, key, body);
+    }
+
+    PaidInference.Answer embed(
+            PaidInference inference, Caller caller, RequestId id, Optional<IdempotencyKey> key, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         OpenAiEmbeddings.Request request;
         try {
@@ -168,7 +177,7 @@ class PaidInferenceIT {
             throw new IllegalArgumentException(e);
         }
         return inference.run(
-                account,
+                caller,
                 id,
                 key,
                 ("POST /v1/embeddings\n" + body).getBytes(StandardCharsets.UTF_8),
@@ -176,6 +185,11 @@ class PaidInferenceIT {
                 t -> OpenAiEmbeddings.toGrpc(request, t.model(), t.version(), "text", "embedding", id.value()),
                 (resolved, response) -> OpenAiEmbeddings.toJson(request, response, "embedding", "acme/embedder:v1"),
                 new Phases());
+    }
+
+    /** The test account, as a caller whose key is already authorized. */
+    Caller caller() {
+        return Caller.verified(new ApiKeyInfo("k1", account, Instant.EPOCH, "abcd", "test"));
     }
 
     static String body(String text) {
@@ -277,6 +291,56 @@ class PaidInferenceIT {
         assertEquals(2, worker.calls().size());
     }
 
+    /** A key this gateway presumes valid: its authorization answers with {@code verdict} when the test says so. */
+    Caller presumed(CompletableFuture<ApiKeyInfo> verdict) {
+        return new Caller(verdict, Optional.of(new ApiKeyInfo("k1", account, Instant.EPOCH, "abcd", "test")));
+    }
+
+    @Test
+    void aPresumedKeyThatTurnsOutRevokedIs401WithItsHoldReleasedAndNothingCharged() throws InterruptedException {
+        PaidInference inference = inference(ledger);
+        embed(inference, newId(), Optional.empty(), body("first")); // the balance is known: the call leaves early
+        Wei before = ledger.balance(account);
+        CompletableFuture<ApiKeyInfo> verdict = new CompletableFuture<>();
+        worker.beforeAnswer(() -> verdict.completeExceptionally(
+                new ProblemException(401, "unauthenticated", "this API key is unknown or revoked")));
+
+        RequestId id = newId();
+        refused(401, "unauthenticated", () -> embed(inference, presumed(verdict), id, Optional.empty(), body("x")));
+        assertEquals(before, ledger.balance(account), "the hold placed before the answer came back");
+        assertInstanceOf(ReleaseOutcome.Released.class, ledger.release(id), "released by the call, not left to expire");
+        assertEquals(1, ledger.receipts("0-0", 10).size(), "only the first call has a receipt");
+        assertEquals(2, worker.calls().size(), "the presumed call did reach the worker; its answer was dropped");
+    }
+
+    @Test
+    void aPresumedKeyOverItsRateLimitIs429AndChargesNothing() {
+        RequestId id = newId();
+        CompletableFuture<ApiKeyInfo> verdict = CompletableFuture.failedFuture(new ProblemException(
+                429, "rate_limited", "over the limit", Map.of(), Optional.of(Duration.ofSeconds(1))));
+        refused(
+                429,
+                "rate_limited",
+                () -> embed(inference(ledger), presumed(verdict), id, Optional.empty(), body("x")));
+        assertEquals(CREDIT, ledger.balance(account));
+        assertEquals(List.of(), ledger.receipts("0-0", 10));
+    }
+
+    @Test
+    void aPresumedKeyIsChargedOnlyOnceItsAuthorizationAnswered() throws Exception {
+        CompletableFuture<ApiKeyInfo> verdict = new CompletableFuture<>();
+        ApiKeyInfo key = new ApiKeyInfo("k1", account, Instant.EPOCH, "abcd", "test");
+        RequestId id = newId();
+        CompletableFuture<PaidInference.Answer> call = CompletableFuture.supplyAsync(
+                () -> embed(inference(ledger), presumed(verdict), id, Optional.empty(), body("x")));
+        Thread.sleep(300);
+        assertFalse(call.isDone(), "nothing is answered before the authorization is");
+        assertEquals(List.of(), ledger.receipts("0-0", 10));
+        verdict.complete(key);
+        assertEquals(CALL_PRICE, call.get(5, TimeUnit.SECONDS).charged());
+        assertEquals(1, ledger.receipts("0-0", 10).size());
+    }
+
     @Test
     void aWorkerRefusalReleasesTheHoldAndChargesNothing() {
         worker.failWith(Status.INVALID_ARGUMENT.withDescription("tensor 'text' is empty"));
@@ -310,7 +374,7 @@ class PaidInferenceIT {
                 502,
                 "worker_error",
                 () -> inference.run(
-                        account,
+                        caller(),
                         id,
                         Optional.empty(),
                         bytes,

@@ -94,6 +94,8 @@ class GatewayBenchmark {
                     }
                     return r;
                 });
+        // The HTTP floor: the cheapest route through the same client, listener and virtual-thread dispatch.
+        Supplier<CompletableFuture<?>> live = () -> loop.get(platform.url() + "/v2/health/live");
         Supplier<CompletableFuture<?>> viaGatewayJdk = () -> OpenLoop.embeddings(http, platform.url(), apiKey, body);
         if (10 + 4L * seconds > 280) {
             throw new IllegalArgumentException("bench.seconds at most 67: the direct calls use one 5-minute token");
@@ -130,10 +132,13 @@ class GatewayBenchmark {
         List<Long> directNanos = new ArrayList<>();
         List<Long> gatewayNanos = new ArrayList<>();
         List<Long> jdkNanos = new ArrayList<>();
+        List<Long> liveNanos = new ArrayList<>();
+        OpenLoop.run(live, rate, 2);
         for (int round = 0; round < 2; round++) {
             directNanos.addAll(OpenLoop.run(direct, rate, seconds));
             gatewayNanos.addAll(OpenLoop.run(viaGateway, rate, seconds));
             jdkNanos.addAll(OpenLoop.run(viaGatewayJdk, rate, seconds));
+            liveNanos.addAll(OpenLoop.run(live, rate, seconds / 2));
         }
         channel.shutdownNow();
         loop.close();
@@ -188,6 +193,7 @@ class GatewayBenchmark {
                 (OpenLoop.q(g, 0.9) - OpenLoop.q(d, 0.9)) / 1e6,
                 (OpenLoop.q(g, 0.99) - OpenLoop.q(d, 0.99)) / 1e6));
         OpenLoop.row(md, "gateway, client `java.net.http` instead of Vert.x", j);
+        OpenLoop.row(md, "HTTP floor: `GET /v2/health/live`", OpenLoop.sorted(liveNanos));
         md.append('\n');
         md.append("The gateway's own account of its calls (`Server-Timing`, measured phases only):\n\n");
         md.append("| phase | p50 ms | p90 ms | p99 ms |\n| --- | --- | --- | --- |\n");

@@ -34,9 +34,18 @@ final class LoopbackHttp implements AutoCloseable {
 
     /** {@code POST url} with {@code headers} and {@code body}. */
     CompletableFuture<Reply> post(String url, Map<String, String> headers, byte[] body) {
+        return send(HttpMethod.POST, url, headers, body);
+    }
+
+    /** {@code GET url}. */
+    CompletableFuture<Reply> get(String url) {
+        return send(HttpMethod.GET, url, Map.of(), new byte[0]);
+    }
+
+    private CompletableFuture<Reply> send(HttpMethod method, String url, Map<String, String> headers, byte[] body) {
         URI uri = URI.create(url);
         RequestOptions options = new RequestOptions()
-                .setMethod(HttpMethod.POST)
+                .setMethod(method)
                 .setHost(uri.getHost())
                 .setPort(uri.getPort())
                 .setURI(uri.getRawPath());

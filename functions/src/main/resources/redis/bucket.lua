@@ -1,4 +1,4 @@
--- bucket: the token bucket shared by rate_limit.lua and authorize.lua (prepended to them by LuaScript).
+-- bucket: the per-key token bucket of authorize.lua (prepended to it by LuaScript).
 -- tokens = min(capacity, tokens + elapsed_s * refill_per_s); a call costing c passes when tokens >= c and takes c.
 -- Time is Redis TIME (microseconds) so every gateway uses the same clock.
 -- take_tokens(bucket key, capacity, refill per second (> 0), cost (<= capacity))

@@ -20,7 +20,7 @@ public interface ApiKeys {
 
     /**
      * The per-call fast path: {@link #resolve} and one token from the key's rate-limit bucket ({@code key:<id>}, the
-     * same bucket a {@link RateLimiter} would use) in one step. An unknown key takes no token.
+     * token bucket in {@code bucket.lua}, shared by every gateway) in one step. An unknown key takes no token.
      */
     Authorization authorize(String secret, RateLimit limit);
 

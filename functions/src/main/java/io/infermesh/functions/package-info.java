@@ -1,7 +1,7 @@
 /**
  * The gateway's shared state, as contracts: {@link io.infermesh.functions.Ledger} (balances, holds, receipts),
- * {@link io.infermesh.functions.Idempotency}, {@link io.infermesh.functions.RateLimiter},
- * {@link io.infermesh.functions.ApiKeys}, {@link io.infermesh.functions.SignIn} and
+ * {@link io.infermesh.functions.Idempotency},
+ * {@link io.infermesh.functions.ApiKeys} (with each key's rate limit), {@link io.infermesh.functions.SignIn} and
  * {@link io.infermesh.functions.Registry}. Implementations live in {@code .redis}; nothing here imports Quarkus, CDI or
  * Lettuce.
  *

@@ -30,7 +30,12 @@ public final class Caller {
 
     /** A caller whose key is already authorized. */
     public static Caller verified(ApiKeyInfo key) {
-        return new Caller(CompletableFuture.completedFuture(key), Optional.empty());
+        return awaiting(CompletableFuture.completedFuture(key));
+    }
+
+    /** A caller the gateway presumes nothing about: {@link #account} waits for {@code verdict}. */
+    public static Caller awaiting(CompletableFuture<ApiKeyInfo> verdict) {
+        return new Caller(verdict, Optional.empty());
     }
 
     /** Whether the account is known without waiting for the authorization. */

@@ -28,7 +28,7 @@ public class Callers {
 
     /** The caller's key, authorized: waits for the answer. */
     public ApiKeyInfo require(String authorization) {
-        return begin(authorization).confirm();
+        return Caller.awaiting(authorize(secret(authorization))).confirm();
     }
 
     /**
@@ -36,6 +36,12 @@ public class Callers {
      * malformed header is refused here (401), before anything is sent.
      */
     public Caller begin(String authorization) {
+        String secret = secret(authorization);
+        CompletableFuture<ApiKeyInfo> verdict = authorize(secret);
+        return new Caller(verdict, known.presume(Sha256.hex(secret)));
+    }
+
+    private static String secret(String authorization) {
         if (authorization == null || authorization.isBlank()) {
             throw new ProblemException(
                     401,
@@ -43,17 +49,18 @@ public class Callers {
                     "send an API key as 'Authorization: Bearer im_live_...'; get one by signing in"
                             + " (POST /v1/auth/challenge, then /v1/auth/verify)");
         }
-        String secret = bearer(authorization)
+        return bearer(authorization)
                 .orElseThrow(() -> new ProblemException(
                         401, "unauthenticated", "the Authorization header must be 'Bearer <API key>'"));
+    }
+
+    /** One {@code authorize} script; every answer teaches {@link #known}. */
+    private CompletableFuture<ApiKeyInfo> authorize(String secret) {
         String hash = Sha256.hex(secret);
-        CompletableFuture<ApiKeyInfo> verdict = gateway.apiKeys()
-                .authorizeAsync(secret, gateway.rateLimit())
-                .thenApply(answer -> {
-                    known.learn(hash, answer);
-                    return allowed(answer);
-                });
-        return new Caller(verdict, known.presume(hash));
+        return gateway.apiKeys().authorizeAsync(secret, gateway.rateLimit()).thenApply(answer -> {
+            known.learn(hash, answer);
+            return allowed(answer);
+        });
     }
 
     private ApiKeyInfo allowed(Authorization answer) {

@@ -174,7 +174,8 @@ class PaidInferenceIT {
                 ("POST /v1/embeddings\n" + body).getBytes(StandardCharsets.UTF_8),
                 () -> model,
                 t -> OpenAiEmbeddings.toGrpc(request, t.model(), t.version(), "text", "embedding", id.value()),
-                (resolved, response) -> OpenAiEmbeddings.toJson(request, response, "embedding", "acme/embedder:v1"),
+                (resolved, response) -> PaidInference.Rendered.json(
+                        OpenAiEmbeddings.toJson(request, response, "embedding", "acme/embedder:v1")),
                 new Phases());
     }
 

@@ -3,6 +3,7 @@ package io.infermesh.functions;
 import io.infermesh.store.manifest.EthAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * API keys of accounts. Secrets are {@code im_live_} + base64url(32 random bytes); only their SHA-256 is stored, so a
@@ -22,6 +23,13 @@ public interface ApiKeys {
      * same bucket a {@link RateLimiter} would use) in one step. An unknown key takes no token.
      */
     Authorization authorize(String secret, RateLimit limit);
+
+    /**
+     * {@link #authorize} without waiting for the answer: the step is on its way to the store when this returns, so
+     * steps sent after it on the same gateway (a hold, say) take effect after it. The future fails with the same
+     * {@link FunctionsException}s.
+     */
+    CompletableFuture<Authorization> authorizeAsync(String secret, RateLimit limit);
 
     /** The account's live keys, oldest first. */
     List<ApiKeyInfo> list(EthAddress account);

@@ -58,6 +58,14 @@ public interface Ledger {
      */
     CommitOutcome commit(RequestId requestId, ReceiptDraft receipt, Optional<IdempotencyCompletion> completion);
 
+    /**
+     * {@link #commit(RequestId, ReceiptDraft, Optional)} of a hold this caller placed: its account is known, so the store
+     * need not be asked whose hold it is first (the commit still refuses a hold of another account).
+     */
+    default CommitOutcome commit(Hold hold, ReceiptDraft receipt, Optional<IdempotencyCompletion> completion) {
+        return commit(hold.requestId(), receipt, completion);
+    }
+
     /** Returns the held amount to the balance, exactly once; refused if the hold was committed. */
     ReleaseOutcome release(RequestId requestId);
 

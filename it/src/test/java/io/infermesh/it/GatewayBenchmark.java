@@ -82,14 +82,21 @@ class GatewayBenchmark {
 
         HttpClient http =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        LoopbackHttp loop = new LoopbackHttp();
         byte[] body = "{\"model\":\"bench/minilm\",\"input\":\"A man is playing a guitar.\"}"
                 .getBytes(StandardCharsets.UTF_8);
         Queue<String> timings = new ConcurrentLinkedQueue<>();
         Supplier<CompletableFuture<?>> viaGateway =
-                () -> OpenLoop.embeddings(http, platform.url(), apiKey, body).thenApply(r -> {
-                    r.headers().firstValue("Server-Timing").ifPresent(timings::add);
+                () -> OpenLoop.embeddings(loop, platform.url(), apiKey, body).thenApply(r -> {
+                    String t = r.headers().get("Server-Timing");
+                    if (t != null) {
+                        timings.add(t);
+                    }
                     return r;
                 });
+        // The HTTP floor: the cheapest route through the same client, listener and virtual-thread dispatch.
+        Supplier<CompletableFuture<?>> live = () -> loop.get(platform.url() + "/v2/health/live");
+        Supplier<CompletableFuture<?>> viaGatewayJdk = () -> OpenLoop.embeddings(http, platform.url(), apiKey, body);
         if (10 + 4L * seconds > 280) {
             throw new IllegalArgumentException("bench.seconds at most 67: the direct calls use one 5-minute token");
         }
@@ -120,14 +127,21 @@ class GatewayBenchmark {
         // Warm both paths (JIT, connections, the model's batcher) before measuring.
         OpenLoop.run(direct, rate, 5);
         OpenLoop.run(viaGateway, rate, 5);
+        OpenLoop.run(viaGatewayJdk, rate, 5);
         timings.clear();
         List<Long> directNanos = new ArrayList<>();
         List<Long> gatewayNanos = new ArrayList<>();
+        List<Long> jdkNanos = new ArrayList<>();
+        List<Long> liveNanos = new ArrayList<>();
+        OpenLoop.run(live, rate, 2);
         for (int round = 0; round < 2; round++) {
             directNanos.addAll(OpenLoop.run(direct, rate, seconds));
             gatewayNanos.addAll(OpenLoop.run(viaGateway, rate, seconds));
+            jdkNanos.addAll(OpenLoop.run(viaGatewayJdk, rate, seconds));
+            liveNanos.addAll(OpenLoop.run(live, rate, seconds / 2));
         }
         channel.shutdownNow();
+        loop.close();
 
         long coldStart = System.nanoTime();
         int attempts = 0;
@@ -153,6 +167,7 @@ class GatewayBenchmark {
 
         long[] d = OpenLoop.sorted(directNanos);
         long[] g = OpenLoop.sorted(gatewayNanos);
+        long[] j = OpenLoop.sorted(jdkNanos);
         StringBuilder md = new StringBuilder();
         md.append("### Gateway overhead and cold start (GatewayBenchmark)\n\n");
         md.append("`deploy/bench.sh it -Dbench.rate=")
@@ -173,10 +188,13 @@ class GatewayBenchmark {
         OpenLoop.row(md, "worker over gRPC (baseline)", d);
         OpenLoop.row(md, "gateway `/v1/embeddings`", g);
         md.append(String.format(
-                "| **overhead (gateway − worker)** | | %.2f | %.2f | %.2f | |%n%n",
+                "| **overhead (gateway − worker)** | | %.2f | %.2f | %.2f | |%n",
                 (OpenLoop.q(g, 0.5) - OpenLoop.q(d, 0.5)) / 1e6,
                 (OpenLoop.q(g, 0.9) - OpenLoop.q(d, 0.9)) / 1e6,
                 (OpenLoop.q(g, 0.99) - OpenLoop.q(d, 0.99)) / 1e6));
+        OpenLoop.row(md, "gateway, client `java.net.http` instead of Vert.x", j);
+        OpenLoop.row(md, "HTTP floor: `GET /v2/health/live`", OpenLoop.sorted(liveNanos));
+        md.append('\n');
         md.append("The gateway's own account of its calls (`Server-Timing`, measured phases only):\n\n");
         md.append("| phase | p50 ms | p90 ms | p99 ms |\n| --- | --- | --- | --- |\n");
         phaseRows(md, timings);

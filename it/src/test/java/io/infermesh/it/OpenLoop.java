@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -40,6 +41,22 @@ final class OpenLoop {
     }
 
     /** {@code POST <gateway>/v1/embeddings} as the holder of {@code apiKey}; fails unless the answer is 200. */
+    static CompletableFuture<LoopbackHttp.Reply> embeddings(
+            LoopbackHttp http, String gateway, String apiKey, byte[] body) {
+        return http.post(
+                        gateway + "/v1/embeddings",
+                        Map.of("Authorization", "Bearer " + apiKey, "Content-Type", "application/json"),
+                        body)
+                .thenApply(r -> {
+                    if (r.status() != 200) {
+                        throw new IllegalStateException(
+                                gateway + " answered " + r.status() + ": " + new String(r.body()));
+                    }
+                    return r;
+                });
+    }
+
+    /** {@link #embeddings(LoopbackHttp, String, String, byte[])} through the JDK's client, for comparison. */
     static CompletableFuture<HttpResponse<byte[]>> embeddings(
             HttpClient http, String gateway, String apiKey, byte[] body) {
         return http.sendAsync(

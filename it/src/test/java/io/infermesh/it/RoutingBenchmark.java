@@ -41,6 +41,7 @@ class RoutingBenchmark {
     @RegisterExtension
     static final Platform platform = Platform.with("routing", NO_RATE_LIMIT);
 
+    private final LoopbackHttp loop = new LoopbackHttp();
     private final HttpClient http =
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -77,9 +78,9 @@ class RoutingBenchmark {
 
         byte[] body = "{\"model\":\"bench/minilm\",\"input\":\"A man is playing a guitar.\"}"
                 .getBytes(StandardCharsets.UTF_8);
-        Supplier<CompletableFuture<?>> viaOurs = () -> OpenLoop.embeddings(http, platform.url(), apiKey, body);
+        Supplier<CompletableFuture<?>> viaOurs = () -> OpenLoop.embeddings(loop, platform.url(), apiKey, body);
         Supplier<CompletableFuture<?>> viaRoundRobin =
-                () -> OpenLoop.embeddings(http, roundRobin.get("GATEWAY_URL"), apiKey, body);
+                () -> OpenLoop.embeddings(loop, roundRobin.get("GATEWAY_URL"), apiKey, body);
 
         // Warm both gateways (JIT, connections, the balancer's estimates) before measuring.
         OpenLoop.run(viaOurs, rate, 5);
@@ -130,6 +131,7 @@ class RoutingBenchmark {
         md.append(String.format(
                 "%n**p99 round robin / p99 peak-EWMA = %.2f×** (p50 %.2f×).%n",
                 OpenLoop.q(rr, 0.99) / OpenLoop.q(pe, 0.99), OpenLoop.q(rr, 0.5) / OpenLoop.q(pe, 0.5)));
+        loop.close();
         Path out = Files.createDirectories(Path.of("target", "benchmarks")).resolve("routing.md");
         Files.writeString(out, md.toString());
         System.out.println(md);

@@ -2,6 +2,7 @@ package io.infermesh.functions.inference;
 
 import io.grpc.Status;
 import io.infermesh.functions.CommitOutcome;
+import io.infermesh.functions.Hold;
 import io.infermesh.functions.Idempotency;
 import io.infermesh.functions.IdempotencyClaim;
 import io.infermesh.functions.IdempotencyCompletion;
@@ -16,6 +17,7 @@ import io.infermesh.functions.Reservation;
 import io.infermesh.functions.StoredResponse;
 import io.infermesh.functions.api.ProblemException;
 import io.infermesh.functions.models.ModelCatalog.Resolved;
+import io.infermesh.functions.redis.Sha256;
 import io.infermesh.functions.routing.LoadSpecs;
 import io.infermesh.functions.routing.RegistrySync;
 import io.infermesh.openapi.inference.ModelInferRequest;
@@ -27,10 +29,7 @@ import io.infermesh.router.Shed;
 import io.infermesh.router.grpc.GrpcRouter;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Wei;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,7 +51,9 @@ import org.jboss.logging.Logger;
  *   <li>The router runs the call (warm worker, retries, hedging, cold load) under the request deadline. For an
  *       account this gateway last saw holding at least 16 times the price, the call to a warm worker leaves before the
  *       reserve script and the two overlap ({@link KnownBalances}); the answer is used only once the hold exists, and
- *       dropped with a 402 if it does not.
+ *       dropped with a 402 if it does not. Likewise the caller's key: its authorization was sent when the request
+ *       arrived, and a key this gateway recently saw allowed is not waited for before the hold and the call ({@link
+ *       Caller}); a refusal (401, 429) releases the hold and drops the answer.
  *   <li>Served: the answer is rendered first, then the hold becomes a receipt charging the model's price plus the
  *       serving pool's price (the rest returns to the balance), in one script. Anything else: the hold is released in
  *       one script and the caller gets a problem; nothing is charged.
@@ -104,7 +105,8 @@ public final class PaidInference {
     /**
      * One paid call.
      *
-     * @param account the calling account
+     * @param caller who pays; with an Idempotency-Key its authorization is awaited first, otherwise while the hold is
+     *     placed (see {@link Caller})
      * @param requestId the request's id (becomes the hold's and the receipt's key)
      * @param key the caller's Idempotency-Key, if any
      * @param fingerprint what makes two requests "the same" for idempotency: method, path and body
@@ -117,7 +119,7 @@ public final class PaidInference {
      *     record, when there is a key)
      */
     public Answer run(
-            EthAddress account,
+            Caller caller,
             RequestId requestId,
             Optional<IdempotencyKey> key,
             byte[] fingerprint,
@@ -126,9 +128,10 @@ public final class PaidInference {
             BiFunction<Resolved, ModelInferResponse, Rendered> render,
             Phases phases) {
         if (key.isEmpty()) {
-            return charge(account, requestId, Optional.empty(), model, toWorker, render, phases);
+            return charge(caller, requestId, Optional.empty(), model, toWorker, render, phases);
         }
-        IdempotencyClaim claim = idempotency.claim(account, key.get(), sha256Hex(fingerprint));
+        EthAddress account = caller.confirm().account();
+        IdempotencyClaim claim = idempotency.claim(account, key.get(), Sha256.hex(fingerprint));
         phases.mark("idempotency");
         return switch (claim) {
             case IdempotencyClaim.Replay r -> Answer.replay(r.response());
@@ -146,7 +149,7 @@ public final class PaidInference {
                 try {
                     // the commit completes the claim with the answer in the same script
                     yield charge(
-                            account,
+                            caller,
                             requestId,
                             Optional.of(new Claim(key.get(), claimed.token())),
                             model,
@@ -173,7 +176,7 @@ public final class PaidInference {
     private record Claim(IdempotencyKey key, String token) {}
 
     private Answer charge(
-            EthAddress account,
+            Caller caller,
             RequestId requestId,
             Optional<Claim> claim,
             Supplier<Resolved> resolver,
@@ -193,27 +196,37 @@ public final class PaidInference {
         // placed, so the reserve round trip overlaps the worker instead of preceding it. Nothing is charged or
         // answered until the hold exists; an account that turns out short gets 402 and the answer is dropped. Only
         // warm workers are tried this way (no cold load for a call that may not be paid for).
+        EthAddress account = caller.account();
         CompletableFuture<InferOutcome> speculative =
                 balances.covers(account, ceiling) ? router.infer(request, policy, Optional.empty()) : null;
-        Reservation reservation;
+        Reservation reservation = null;
         try {
             reservation = ledger.reserve(account, requestId, ceiling, holdTtl);
+            // a presumed key's authorization went out before the reserve: its answer is in, or about to be
+            caller.confirm();
         } catch (RuntimeException e) {
             cancel(speculative);
+            if (reservation instanceof Reservation.Reserved) {
+                releaseAfterRefusal(requestId, e);
+            }
             throw e;
         }
         balances.saw(account, reservation);
         phases.mark("reserve");
-        if (reservation instanceof Reservation.Insufficient(Wei balance, Wei price)) {
-            cancel(speculative);
-            throw new ProblemException(
-                    402,
-                    "insufficient_balance",
-                    "this call costs up to " + price + " wei and the balance is " + balance
-                            + " wei; add credit (deposit, or POST /v1/faucet on a local gateway)",
-                    Map.of("balanceWei", balance.toString(), "priceWei", price.toString()),
-                    Optional.empty());
-        }
+        Hold hold =
+                switch (reservation) {
+                    case Reservation.Reserved r -> r.hold();
+                    case Reservation.Insufficient(Wei balance, Wei price) -> {
+                        cancel(speculative);
+                        throw new ProblemException(
+                                402,
+                                "insufficient_balance",
+                                "this call costs up to " + price + " wei and the balance is " + balance
+                                        + " wei; add credit (deposit, or POST /v1/faucet on a local gateway)",
+                                Map.of("balanceWei", balance.toString(), "priceWei", price.toString()),
+                                Optional.empty());
+                    }
+                };
         InferOutcome outcome;
         Rendered body = null;
         Wei price = null;
@@ -241,7 +254,7 @@ public final class PaidInference {
             }
             Rendered answered = body;
             CommitOutcome committed = ledger.commit(
-                    requestId,
+                    hold,
                     new ReceiptDraft(
                             repository, model.manifestCid(), served.worker().value(), pool.payout(), price),
                     claim.map(c -> new IdempotencyCompletion(
@@ -279,6 +292,15 @@ public final class PaidInference {
                 return Answer.served(body, price, Optional.of(receipt));
             }
             throw e;
+        }
+    }
+
+    /** Returns the hold of a call whose presumed key was refused; a failure to do so is left to the hold's expiry. */
+    private void releaseAfterRefusal(RequestId requestId, RuntimeException refusal) {
+        try {
+            ledger.release(requestId);
+        } catch (RuntimeException releaseFailed) {
+            refusal.addSuppressed(releaseFailed);
         }
     }
 
@@ -348,14 +370,6 @@ public final class PaidInference {
             case DEADLINE_EXCEEDED -> new ProblemException(504, "deadline_exceeded", detail);
             default -> new ProblemException(502, "worker_error", "the worker failed: " + detail);
         };
-    }
-
-    private static String sha256Hex(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**

@@ -1,7 +1,5 @@
 package io.infermesh.functions.inference;
 
-import java.util.Locale;
-
 /**
  * Where one request's time went, phase by phase, rendered as a W3C {@code Server-Timing} header value ({@code
  * auth;dur=0.41, reserve;dur=0.38, ...}, milliseconds). Each {@link #mark} closes the phase that began at the previous
@@ -21,7 +19,10 @@ public final class Phases {
         if (!header.isEmpty()) {
             header.append(", ");
         }
-        header.append(name).append(";dur=").append(String.format(Locale.ROOT, "%.2f", (now - last) / 1e6));
+        long hundredths = (now - last + 5_000) / 10_000; // of a millisecond, rounded
+        header.append(name).append(";dur=").append(hundredths / 100).append('.');
+        long cents = hundredths % 100;
+        header.append(cents < 10 ? "0" : "").append(cents);
         last = now;
     }
 

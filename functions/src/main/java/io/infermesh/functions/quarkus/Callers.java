@@ -3,23 +3,39 @@ package io.infermesh.functions.quarkus;
 import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.Authorization;
 import io.infermesh.functions.api.ProblemException;
+import io.infermesh.functions.inference.Caller;
+import io.infermesh.functions.inference.KnownKeys;
+import io.infermesh.functions.redis.Sha256;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Who is calling: {@code Authorization: Bearer im_live_...} resolved to its account (401 {@code unauthenticated}
  * otherwise), then one token from the key's bucket (429 {@code rate_limited} with Retry-After when empty), both in one
  * Redis round trip ({@code ApiKeys.authorize}). Called at the top of every authenticated resource method, on its
- * virtual thread.
+ * virtual thread. Paid inference uses {@link #begin}, which does not wait: a key this gateway recently saw allowed is
+ * presumed valid while its answer is on the way ({@link Caller}, {@link KnownKeys}).
  */
 @Singleton
 public class Callers {
     @Inject
     Gateway gateway;
 
+    private final KnownKeys known = new KnownKeys(10_000);
+
+    /** The caller's key, authorized: waits for the answer. */
     public ApiKeyInfo require(String authorization) {
+        return begin(authorization).confirm();
+    }
+
+    /**
+     * Sends the key's authorization and returns at once; {@link Caller#confirm} waits for the answer. A missing or
+     * malformed header is refused here (401), before anything is sent.
+     */
+    public Caller begin(String authorization) {
         if (authorization == null || authorization.isBlank()) {
             throw new ProblemException(
                     401,
@@ -30,7 +46,18 @@ public class Callers {
         String secret = bearer(authorization)
                 .orElseThrow(() -> new ProblemException(
                         401, "unauthenticated", "the Authorization header must be 'Bearer <API key>'"));
-        return switch (gateway.apiKeys().authorize(secret, gateway.rateLimit())) {
+        String hash = Sha256.hex(secret);
+        CompletableFuture<ApiKeyInfo> verdict = gateway.apiKeys()
+                .authorizeAsync(secret, gateway.rateLimit())
+                .thenApply(answer -> {
+                    known.learn(hash, answer);
+                    return allowed(answer);
+                });
+        return new Caller(verdict, known.presume(hash));
+    }
+
+    private ApiKeyInfo allowed(Authorization answer) {
+        return switch (answer) {
             case Authorization.Allowed allowed -> allowed.key();
             case Authorization.Unknown unknown ->
                 throw new ProblemException(

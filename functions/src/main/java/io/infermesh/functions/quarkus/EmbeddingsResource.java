@@ -1,7 +1,7 @@
 package io.infermesh.functions.quarkus;
 
-import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.RequestId;
+import io.infermesh.functions.inference.Caller;
 import io.infermesh.functions.inference.OpenAiEmbeddings;
 import io.infermesh.functions.inference.PaidInference;
 import io.infermesh.functions.inference.Phases;
@@ -41,8 +41,16 @@ public class EmbeddingsResource {
             @HeaderParam("Idempotency-Key") String idempotencyKey,
             InputStream in) {
         Phases phases = new Phases();
-        ApiKeyInfo caller = callers.require(authorization);
+        Caller caller = callers.begin(authorization);
         phases.mark("auth");
+        try {
+            return embeddings(caller, requestId, idempotencyKey, in, phases);
+        } catch (RuntimeException e) {
+            throw caller.refusalOr(e);
+        }
+    }
+
+    private Response embeddings(Caller caller, String requestId, String idempotencyKey, InputStream in, Phases phases) {
         byte[] body = InferenceResource.readLimited(
                 in, gateway.config().inference().maxRequestBytes().asLongValue());
         OpenAiEmbeddings.Request request = OpenAiEmbeddings.parse(Json.read(body));
@@ -50,7 +58,7 @@ public class EmbeddingsResource {
         phases.mark("read");
         PaidInference.Answer answer = gateway.inference()
                 .run(
-                        caller.account(),
+                        caller,
                         new RequestId(requestId),
                         InferenceResource.key(idempotencyKey),
                         InferenceResource.fingerprint("POST /v1/embeddings", body),

@@ -3,10 +3,10 @@ package io.infermesh.functions.quarkus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.IdempotencyKey;
 import io.infermesh.functions.RequestId;
 import io.infermesh.functions.api.ProblemException;
+import io.infermesh.functions.inference.Caller;
 import io.infermesh.functions.inference.KserveBinary;
 import io.infermesh.functions.inference.KserveJson;
 import io.infermesh.functions.inference.PaidInference;
@@ -85,16 +85,20 @@ public class InferenceResource {
             @PathParam("version") String version,
             InputStream in) {
         Phases phases = new Phases();
-        ApiKeyInfo caller = callers.require(authorization);
+        Caller caller = callers.begin(authorization);
         phases.mark("auth");
-        ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
-        Supplier<ModelCatalog.Resolved> resolver = version == null
-                ? () -> gateway.catalog().resolve(ref)
-                : () -> gateway.catalog().resolveVersion(ref.org(), ref.model(), ModelsResource.cid(version));
-        String operation =
-                "POST /v2/models/" + org + "/" + name + (version == null ? "" : "/versions/" + version) + "/infer";
-        return kserve(
-                caller, requestId, idempotencyKey, headerLength, org + "/" + name, operation, resolver, in, phases);
+        try {
+            ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
+            Supplier<ModelCatalog.Resolved> resolver = version == null
+                    ? () -> gateway.catalog().resolve(ref)
+                    : () -> gateway.catalog().resolveVersion(ref.org(), ref.model(), ModelsResource.cid(version));
+            String operation =
+                    "POST /v2/models/" + org + "/" + name + (version == null ? "" : "/versions/" + version) + "/infer";
+            return kserve(
+                    caller, requestId, idempotencyKey, headerLength, org + "/" + name, operation, resolver, in, phases);
+        } catch (RuntimeException e) {
+            throw caller.refusalOr(e);
+        }
     }
 
     @GET
@@ -173,7 +177,7 @@ public class InferenceResource {
     }
 
     private Response kserve(
-            ApiKeyInfo caller,
+            Caller caller,
             String requestId,
             String idempotencyKey,
             String headerLength,
@@ -194,7 +198,7 @@ public class InferenceResource {
         phases.mark("read");
         PaidInference.Answer answer = gateway.inference()
                 .run(
-                        caller.account(),
+                        caller,
                         new RequestId(requestId),
                         key(idempotencyKey),
                         fingerprint(what, bytes),

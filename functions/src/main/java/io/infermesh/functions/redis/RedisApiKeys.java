@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * {@link ApiKeys} on Redis. Two records per key, written without a script so each stays a single-key (Cluster-safe)
@@ -97,16 +99,29 @@ public final class RedisApiKeys implements ApiKeys {
     /** One {@code authorize} script: the key's record and its bucket, both named from the secret's hash. */
     @Override
     public Authorization authorize(String secret, RateLimit limit) {
+        try {
+            return authorizeAsync(secret, limit).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    @Override
+    public CompletableFuture<Authorization> authorizeAsync(String secret, RateLimit limit) {
         if (!wellFormed(secret)) {
-            return new Authorization.Unknown();
+            return CompletableFuture.completedFuture(new Authorization.Unknown());
         }
         String hash = Sha256.hex(secret);
-        List<String> r = redis.run(
-                AUTHORIZE,
-                new String[] {RedisKeys.apiKey(hash), RedisKeys.rateBucket("key:" + keyId(hash))},
-                Long.toString(limit.capacity()),
-                Double.toString(limit.refillPerSecond()),
-                "1");
+        return redis.runAsync(
+                        AUTHORIZE,
+                        new String[] {RedisKeys.apiKey(hash), RedisKeys.rateBucket("key:" + keyId(hash))},
+                        Long.toString(limit.capacity()),
+                        Double.toString(limit.refillPerSecond()),
+                        "1")
+                .thenApply(RedisApiKeys::authorization);
+    }
+
+    private static Authorization authorization(List<String> r) {
         if (r.get(0).equals("unknown")) {
             return new Authorization.Unknown();
         }

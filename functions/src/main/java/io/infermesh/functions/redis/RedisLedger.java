@@ -124,7 +124,17 @@ public final class RedisLedger implements Ledger {
         if (holder.isEmpty()) {
             return new CommitOutcome.UnknownHold();
         }
-        EthAddress account = holder.get();
+        return commit(holder.get(), requestId, receipt, completion);
+    }
+
+    /** One {@code commit} script, without asking whose hold it is first. */
+    @Override
+    public CommitOutcome commit(Hold hold, ReceiptDraft receipt, Optional<IdempotencyCompletion> completion) {
+        return commit(hold.account(), hold.requestId(), receipt, completion);
+    }
+
+    private CommitOutcome commit(
+            EthAddress account, RequestId requestId, ReceiptDraft receipt, Optional<IdempotencyCompletion> completion) {
         List<String> keys = new ArrayList<>(List.of(
                 RedisKeys.hold(requestId),
                 RedisKeys.HOLD_EXPIRY,

@@ -9,10 +9,16 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -25,10 +31,12 @@ import java.util.function.Function;
 public final class RedisState implements AutoCloseable {
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
+    private final Duration timeout;
 
-    private RedisState(RedisClient client, StatefulRedisConnection<String, String> connection) {
+    private RedisState(RedisClient client, StatefulRedisConnection<String, String> connection, Duration timeout) {
         this.client = client;
         this.connection = connection;
+        this.timeout = timeout;
     }
 
     /**
@@ -41,7 +49,7 @@ public final class RedisState implements AutoCloseable {
         uri.setTimeout(timeout);
         RedisClient client = RedisClient.create(uri);
         try {
-            return new RedisState(client, client.connect());
+            return new RedisState(client, client.connect(), timeout);
         } catch (RedisException e) {
             client.shutdown();
             throw unavailable(e);
@@ -75,6 +83,44 @@ public final class RedisState implements AutoCloseable {
             }
         });
         return reply.stream().map(o -> o == null ? null : o.toString()).toList();
+    }
+
+    /**
+     * {@link #run} without blocking: the script is on the connection when this returns, so commands sent after it by
+     * any thread run after it in Redis (one connection keeps its order). The future fails with the same {@link
+     * FunctionsException}s {@link #run} throws.
+     */
+    CompletableFuture<List<String>> runAsync(LuaScript script, String[] keys, String... args) {
+        RedisAsyncCommands<String, String> c = connection.async();
+        return c.<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, keys, args)
+                .toCompletableFuture()
+                .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
+                        ? c.<List<Object>>eval(script.source(), ScriptOutputType.MULTI, keys, args)
+                                .toCompletableFuture()
+                                .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                        : CompletableFuture.failedFuture(e))
+                .handle((reply, e) -> {
+                    if (e != null) {
+                        throw switch (unwrap(e)) {
+                            case RedisCommandExecutionException r -> mapReply(r);
+                            case RedisException r -> unavailable(r);
+                            case FunctionsException f -> f;
+                            case TimeoutException t ->
+                                new FunctionsException(
+                                        ErrorCode.STATE_UNAVAILABLE, "Redis did not answer within " + timeout, t);
+                            case Throwable t ->
+                                new FunctionsException(ErrorCode.STATE_UNAVAILABLE, "Redis failed: " + t, t);
+                        };
+                    }
+                    return reply.stream()
+                            .map(o -> o == null ? null : o.toString())
+                            .toList();
+                });
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException || e instanceof ExecutionException ? e.getCause() : e;
     }
 
     /** Loads scripts into the server's script cache up front (they are also loaded on first NOSCRIPT). */

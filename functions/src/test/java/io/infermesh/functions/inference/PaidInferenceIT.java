@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
+import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.CommitOutcome;
 import io.infermesh.functions.CreditOutcome;
 import io.infermesh.functions.FunctionsException;
@@ -58,14 +59,17 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,6 +167,11 @@ class PaidInferenceIT {
     }
 
     PaidInference.Answer embed(PaidInference inference, RequestId id, Optional<IdempotencyKey> key, String body) {
+        return embed(inference, caller(), id, key, body);
+    }
+
+    PaidInference.Answer embed(
+            PaidInference inference, Caller caller, RequestId id, Optional<IdempotencyKey> key, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         OpenAiEmbeddings.Request request;
         try {
@@ -171,7 +180,7 @@ class PaidInferenceIT {
             throw new IllegalArgumentException(e);
         }
         return inference.run(
-                account,
+                caller,
                 id,
                 key,
                 ("POST /v1/embeddings\n" + body).getBytes(StandardCharsets.UTF_8),
@@ -180,6 +189,11 @@ class PaidInferenceIT {
                 (resolved, response) -> PaidInference.Rendered.json(
                         OpenAiEmbeddings.toJson(request, response, "embedding", "acme/embedder:v1")),
                 new Phases());
+    }
+
+    /** The test account, as a caller whose key is already authorized. */
+    Caller caller() {
+        return Caller.verified(new ApiKeyInfo("k1", account, Instant.EPOCH, "abcd", "test"));
     }
 
     static String body(String text) {
@@ -281,6 +295,56 @@ class PaidInferenceIT {
         assertEquals(2, worker.calls().size());
     }
 
+    /** A key this gateway presumes valid: its authorization answers with {@code verdict} when the test says so. */
+    Caller presumed(CompletableFuture<ApiKeyInfo> verdict) {
+        return new Caller(verdict, Optional.of(new ApiKeyInfo("k1", account, Instant.EPOCH, "abcd", "test")));
+    }
+
+    @Test
+    void aPresumedKeyThatTurnsOutRevokedIs401WithItsHoldReleasedAndNothingCharged() throws InterruptedException {
+        PaidInference inference = inference(ledger);
+        embed(inference, newId(), Optional.empty(), body("first")); // the balance is known: the call leaves early
+        Wei before = ledger.balance(account);
+        CompletableFuture<ApiKeyInfo> verdict = new CompletableFuture<>();
+        worker.beforeAnswer(() -> verdict.completeExceptionally(
+                new ProblemException(401, "unauthenticated", "this API key is unknown or revoked")));
+
+        RequestId id = newId();
+        refused(401, "unauthenticated", () -> embed(inference, presumed(verdict), id, Optional.empty(), body("x")));
+        assertEquals(before, ledger.balance(account), "the hold placed before the answer came back");
+        assertInstanceOf(ReleaseOutcome.Released.class, ledger.release(id), "released by the call, not left to expire");
+        assertEquals(1, ledger.receipts("0-0", 10).size(), "only the first call has a receipt");
+        assertEquals(2, worker.calls().size(), "the presumed call did reach the worker; its answer was dropped");
+    }
+
+    @Test
+    void aPresumedKeyOverItsRateLimitIs429AndChargesNothing() {
+        RequestId id = newId();
+        CompletableFuture<ApiKeyInfo> verdict = CompletableFuture.failedFuture(new ProblemException(
+                429, "rate_limited", "over the limit", Map.of(), Optional.of(Duration.ofSeconds(1))));
+        refused(
+                429,
+                "rate_limited",
+                () -> embed(inference(ledger), presumed(verdict), id, Optional.empty(), body("x")));
+        assertEquals(CREDIT, ledger.balance(account));
+        assertEquals(List.of(), ledger.receipts("0-0", 10));
+    }
+
+    @Test
+    void aPresumedKeyIsChargedOnlyOnceItsAuthorizationAnswered() throws Exception {
+        CompletableFuture<ApiKeyInfo> verdict = new CompletableFuture<>();
+        ApiKeyInfo key = new ApiKeyInfo("k1", account, Instant.EPOCH, "abcd", "test");
+        RequestId id = newId();
+        CompletableFuture<PaidInference.Answer> call = CompletableFuture.supplyAsync(
+                () -> embed(inference(ledger), presumed(verdict), id, Optional.empty(), body("x")));
+        Thread.sleep(300);
+        assertFalse(call.isDone(), "nothing is answered before the authorization is");
+        assertEquals(List.of(), ledger.receipts("0-0", 10));
+        verdict.complete(key);
+        assertEquals(CALL_PRICE, call.get(5, TimeUnit.SECONDS).charged());
+        assertEquals(1, ledger.receipts("0-0", 10).size());
+    }
+
     @Test
     void aWorkerRefusalReleasesTheHoldAndChargesNothing() {
         worker.failWith(Status.INVALID_ARGUMENT.withDescription("tensor 'text' is empty"));
@@ -314,7 +378,7 @@ class PaidInferenceIT {
                 502,
                 "worker_error",
                 () -> inference.run(
-                        account,
+                        caller(),
                         id,
                         Optional.empty(),
                         bytes,
@@ -352,7 +416,7 @@ class PaidInferenceIT {
         }
         return inference(ledger)
                 .run(
-                        account,
+                        caller(),
                         id,
                         key,
                         bytes,

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Cold loads of the real all-MiniLM-L6-v2 (87 MiB) by manifest CID over presigned S3Proxy URLs, each into a fresh
  * worker process ({@code deploy/worker.sh}, start-up benchmark off), as the client sees them and as the worker's
  * {@code LoadTimings} line splits them. Not a test: nothing is asserted. Run:
- * {@code deploy/bench.sh gpu-pool -Dit.test=ColdLoadBenchmark -Dbench.rounds=4}.
+ * {@code deploy/bench.sh gpu-pool -Dit.test=ColdLoadBenchmark -Dbench.rounds=4}. Results go to stdout and
+ * {@code target/benchmarks/gpu-pool-cold-load.md}.
  */
 public class ColdLoadBenchmark {
     @TempDir
@@ -35,8 +36,10 @@ public class ColdLoadBenchmark {
     void minilmColdLoadsIntoFreshWorkers() throws Exception {
         int rounds = Integer.getInteger("bench.rounds", 4);
         Path folder = MiniLm.writeModelFolder(tmp.resolve("minilm"));
-        System.out.println("| round | client ms | worker's LoadTimings |");
-        System.out.println("| ---: | ---: | --- |");
+        List<String> report = new ArrayList<>();
+        report.add("| round | client ms | worker's LoadTimings |");
+        report.add("| ---: | ---: | --- |");
+        report.forEach(System.out::println);
         try (DeployedService s3 = DeployedService.start("s3.sh", tmp.resolve("s3"))) {
             S3BlobStore store = S3BlobStore.connect(s3.s3Config("infermesh"));
             PublishedModel minilm = PublishedModel.publish(
@@ -56,11 +59,15 @@ public class ColdLoadBenchmark {
                 }
                 for (String jar : order) {
                     String label = round + (jar.isEmpty() ? " (this build)" : " (baseline)");
-                    System.out.println(
-                            coldLoad(minilm, tmp.resolve("worker-" + label.replaceAll("\\W", "")), jar, label));
+                    String row = coldLoad(minilm, tmp.resolve("worker-" + label.replaceAll("\\W", "")), jar, label);
+                    System.out.println(row);
+                    report.add(row);
                 }
             }
         }
+        Path out = Path.of("target", "benchmarks", "gpu-pool-cold-load.md");
+        Files.createDirectories(out.getParent());
+        Files.write(out, report);
     }
 
     private static String coldLoad(PublishedModel minilm, Path workdir, String jar, String label) throws Exception {

@@ -127,6 +127,11 @@ public final class KserveBinary {
             return all || !named.isEmpty() ? new Outputs(all, named) : NONE;
         }
 
+        /** Whether some output may go back binary. */
+        public boolean any() {
+            return all || named.containsValue(true);
+        }
+
         /** Whether output {@code name} goes back binary. */
         public boolean binary(String name) {
             return named.getOrDefault(name, all);

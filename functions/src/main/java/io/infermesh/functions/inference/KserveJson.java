@@ -124,7 +124,9 @@ public final class KserveJson {
      */
     public static PaidInference.Rendered render(
             ModelInferResponse response, String model, KserveBinary.Outputs binary) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + response.getSerializedSize() * 3);
+        // JSON numbers take about 3 bytes per raw byte; a binary answer's JSON part holds only the tensors' headers
+        ByteArrayOutputStream out =
+                new ByteArrayOutputStream(binary.any() ? 1024 : 256 + response.getSerializedSize() * 3);
         boolean[] asBinary = new boolean[response.getOutputsCount()];
         boolean any = false;
         try (JsonGenerator g = JSON.createGenerator(out)) {

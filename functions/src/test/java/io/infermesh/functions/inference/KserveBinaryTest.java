@@ -275,9 +275,11 @@ class KserveBinaryTest {
     void readsWhichOutputsGoBackBinaryAndRefusesFlagsThatAreNotBooleans() throws Exception {
         KserveBinary.Outputs none = KserveBinary.Outputs.of(JSON.readTree("{\"outputs\": [{\"name\": \"y\"}]}"));
         assertFalse(none.binary("y"));
+        assertFalse(none.any());
         KserveBinary.Outputs one = KserveBinary.Outputs.of(
                 JSON.readTree("{\"outputs\": [{\"name\": \"y\", \"parameters\": {\"binary_data\": true}}]}"));
         assertTrue(one.binary("y"));
+        assertTrue(one.any());
         assertFalse(one.binary("z"));
         KserveBinary.Outputs all =
                 KserveBinary.Outputs.of(JSON.readTree("{\"parameters\": {\"binary_data_output\": true}}"));

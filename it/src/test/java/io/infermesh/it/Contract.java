@@ -20,6 +20,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -31,16 +32,20 @@ import java.util.regex.Pattern;
 /**
  * Checks every response RestAssured sees against {@code openapi/infermesh.yaml} (OpenAPI 3.1, JSON Schema 2020-12):
  * the endpoint is documented for the method, the status is one the operation declares, the declared headers are
- * there, the media type is declared, and the body validates against the declared schema. A deviation fails the test
- * that made the call.
+ * there, the media type is declared, and the body validates against the declared schema. A body in the binary tensor
+ * data extension ({@value #JSON_LENGTH} bytes of JSON, then tensor bytes) has its JSON part validated against the
+ * schema the response declares for {@code application/json}. A deviation fails the test that made the call.
  */
 final class Contract implements Filter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNode SPEC = load();
     private static final List<Template> TEMPLATES = templates();
     private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
-    /** Declared but conditional headers: sent only on a replay, or only where the operation says. */
-    private static final Set<String> CONDITIONAL = Set.of("Idempotent-Replayed");
+    /** The binary tensor data extension's header: the length of the JSON at the start of a binary body. */
+    static final String JSON_LENGTH = "Inference-Header-Content-Length";
+
+    /** Declared but conditional headers: sent only on a replay, or only with a binary body. */
+    private static final Set<String> CONDITIONAL = Set.of("Idempotent-Replayed", JSON_LENGTH);
 
     static final Contract INSTANCE = new Contract();
 
@@ -87,12 +92,24 @@ final class Contract implements Filter {
                     + content.fieldNames().next() + ")");
         }
         JsonNode schema = media.path("schema");
-        if (schema.isMissingNode() || !type.endsWith("json")) {
+        byte[] bytes = r.asByteArray();
+        String jsonLength = r.header(JSON_LENGTH);
+        if (jsonLength != null) {
+            int n = Integer.parseInt(jsonLength);
+            if (n < 0 || n > bytes.length) {
+                fail(where + ": " + JSON_LENGTH + " " + n + " is not within the " + bytes.length + "-byte body");
+            }
+            schema = content.path("application/json").path("schema");
+            bytes = Arrays.copyOf(bytes, n);
+        } else if (!type.endsWith("json")) {
+            return;
+        }
+        if (schema.isMissingNode()) {
             return;
         }
         JsonNode body;
         try {
-            body = JSON.readTree(r.asByteArray());
+            body = JSON.readTree(bytes);
         } catch (IOException e) {
             throw new AssertionError(where + ": body is not JSON: " + r.asString(), e);
         }

@@ -1,9 +1,12 @@
 package io.infermesh.it;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * pool that register and heartbeat on their own, callers who sign in, get test credit and pay per call.
  *
  * <p>Model A is preloaded on both workers; model B (the same weights at another price, so another manifest) is on
- * none, for the cold start. The test that kills a worker runs last.
+ * none, for the cold start. The binary tensor data extension is checked against the JSON answers of the same model. The
+ * test that kills a worker runs last.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InferenceIT {
@@ -259,6 +264,141 @@ class InferenceIT {
 
     @Test
     @Order(7)
+    void binaryTensorsInAndOutGiveExactlyTheFloatsOfTheJsonCall() {
+        String apiKey = caller("100000");
+        String path = "/v2/models/" + org + "/minilm/infer";
+        String[] sentences = {"A man is playing a guitar.", "Someone plays music."};
+        Response json = platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .body(Map.of(
+                        "inputs",
+                        List.of(Map.of(
+                                "name", "text", "datatype", "BYTES", "shape", List.of(2), "data", List.of(sentences)))))
+                .post(path);
+        json.then().statusCode(200).contentType(ContentType.JSON);
+        float[] expected = BinaryTensors.read(json).fp32("embedding");
+        assertEquals(2 * 384, expected.length);
+
+        byte[] text = BinaryTensors.strings(sentences);
+        String header = "{\"inputs\": [{\"name\": \"text\", \"datatype\": \"BYTES\", \"shape\": [2],"
+                + " \"parameters\": {\"binary_data_size\": " + text.length + "}}],"
+                + " \"outputs\": [{\"name\": \"embedding\", \"parameters\": {\"binary_data\": true}}]}";
+        Response binary = platform.as(apiKey)
+                .contentType("application/octet-stream")
+                .header(BinaryTensors.JSON_LENGTH, BinaryTensors.jsonLength(header))
+                .body(BinaryTensors.body(header, text))
+                .post(path);
+        binary.then()
+                .statusCode(200)
+                .contentType("application/octet-stream")
+                .header(COST, CALL_PRICE.toString())
+                .header("X-Request-Id", not(emptyOrNullString()));
+        BinaryTensors.Answer answer = BinaryTensors.read(binary);
+        assertEquals(Set.of("embedding"), answer.outputs().keySet(), "only the requested output, binary");
+        assertEquals("[2,384]", answer.output("embedding").path("shape").toString());
+        assertEquals("FP32", answer.output("embedding").path("datatype").asText());
+        assertArrayEquals(expected, answer.fp32("embedding"), "the same floats, bit for bit");
+        assertEquals(new BigInteger("100000").subtract(CALL_PRICE.multiply(BigInteger.TWO)), balance(apiKey));
+    }
+
+    @Test
+    @Order(8)
+    void aJsonRequestCanAskForEveryOutputAsBinaryAndItsReplayKeepsTheFraming() {
+        String apiKey = caller("100000");
+        String path = "/v2/models/" + org + "/minilm/infer";
+        Map<String, Object> input =
+                Map.of("name", "text", "datatype", "BYTES", "shape", List.of(1), "data", List.of("hello world"));
+        float[] expected = BinaryTensors.read(platform.as(apiKey)
+                        .contentType(ContentType.JSON)
+                        .body(Map.of("inputs", List.of(input)))
+                        .post(path))
+                .fp32("embedding");
+        Map<String, Object> body = Map.of("inputs", List.of(input), "parameters", Map.of("binary_data_output", true));
+        Response first = platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .header("Idempotency-Key", "binary-out-1")
+                .body(body)
+                .post(path);
+        first.then().statusCode(200).contentType("application/octet-stream").header(COST, CALL_PRICE.toString());
+        BinaryTensors.Answer answer = BinaryTensors.read(first);
+        assertEquals(
+                answer.json().path("outputs").size(),
+                answer.outputs().size(),
+                "binary_data_output makes every output binary: " + answer.json());
+        assertArrayEquals(expected, answer.fp32("embedding"));
+        Response replay = platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .header("Idempotency-Key", "binary-out-1")
+                .body(body)
+                .post(path);
+        replay.then()
+                .statusCode(200)
+                .header("Idempotent-Replayed", "true")
+                .contentType("application/octet-stream")
+                .header(BinaryTensors.JSON_LENGTH, first.header(BinaryTensors.JSON_LENGTH));
+        assertArrayEquals(first.asByteArray(), replay.asByteArray());
+        assertEquals(new BigInteger("100000").subtract(CALL_PRICE.multiply(BigInteger.TWO)), balance(apiKey));
+    }
+
+    @Test
+    @Order(9)
+    void malformedBinaryBodiesAreProblemsAndCostNothing() {
+        String apiKey = caller("100000");
+        String path = "/v2/models/" + org + "/minilm/infer";
+        byte[] text = BinaryTensors.strings("hello");
+        String header = "{\"inputs\": [{\"name\": \"text\", \"datatype\": \"BYTES\", \"shape\": [1],"
+                + " \"parameters\": {\"binary_data_size\": %d}}]}";
+        String ok = header.formatted(text.length);
+        byte[] pastTheEnd = BinaryTensors.strings("hello");
+        pastTheEnd[0] = 9; // the element says 9 bytes; 5 follow
+        String both = "{\"inputs\": [{\"name\": \"text\", \"datatype\": \"BYTES\", \"shape\": [1],"
+                + " \"data\": [\"hello\"], \"parameters\": {\"binary_data_size\": " + text.length + "}}]}";
+        record Bad(String headerLength, byte[] body, int status, String code, String detail) {}
+        for (Bad bad : List.of(
+                new Bad("twelve", BinaryTensors.body(ok, text), 400, "invalid_request", "non-negative integer"),
+                new Bad("-1", BinaryTensors.body(ok, text), 400, "invalid_request", "non-negative integer"),
+                new Bad("100000", BinaryTensors.body(ok, text), 400, "invalid_request", "the body has only"),
+                new Bad(
+                        Integer.toString(BinaryTensors.jsonLength(header.formatted(text.length + 1))),
+                        BinaryTensors.body(header.formatted(text.length + 1), text),
+                        400,
+                        "invalid_request",
+                        "add up to " + (text.length + 1) + " bytes but " + text.length + " bytes follow"),
+                new Bad(
+                        Integer.toString(BinaryTensors.jsonLength(ok)),
+                        BinaryTensors.body(ok, pastTheEnd),
+                        422,
+                        "invalid_tensor",
+                        "element 0 says 9 bytes but only 5 remain"),
+                new Bad(
+                        Integer.toString(BinaryTensors.jsonLength(both)),
+                        BinaryTensors.body(both, text),
+                        422,
+                        "invalid_tensor",
+                        "both \"data\" and binary_data_size"))) {
+            platform.as(apiKey)
+                    .contentType("application/octet-stream")
+                    .header(BinaryTensors.JSON_LENGTH, bad.headerLength())
+                    .body(bad.body())
+                    .post(path)
+                    .then()
+                    .statusCode(bad.status())
+                    .contentType("application/problem+json")
+                    .header(COST, "0")
+                    .body("code", equalTo(bad.code()))
+                    .body("detail", containsString(bad.detail()))
+                    .body("error", containsString(bad.detail()));
+        }
+        assertEquals(new BigInteger("100000"), balance(apiKey), "no refused call cost anything");
+        assertEquals(
+                List.of(),
+                platform.as(apiKey).get("/v1/usage").then().extract().jsonPath().getList("usage"),
+                "no receipt");
+        platform.api().get("/v2").then().statusCode(200).body("extensions", equalTo(List.of("binary_tensor_data")));
+    }
+
+    @Test
+    @Order(10)
     void aWorkerKilledUnderLoadLosesNoCallAndNoReceipt() throws Exception {
         String apiKey = caller("10000000");
         int calls = 40;

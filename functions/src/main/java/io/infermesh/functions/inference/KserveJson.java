@@ -18,6 +18,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -29,6 +30,10 @@ import java.util.Map;
  * fields. {@code data} may be flat or nested (row-major); its element count must equal the product of {@code shape},
  * and each element must fit the datatype (integers in range, booleans for BOOL, strings for BYTES). FP16 and BF16
  * take JSON numbers and round to nearest even.
+ *
+ * <p>With the binary data extension ({@link KserveBinary}) an input's bytes come after the JSON and go to the worker
+ * as they are, and an output's raw bytes go back after the JSON response; the extension's own parameters ({@code
+ * binary_data_output}) stay with the gateway.
  */
 public final class KserveJson {
     private static final JsonFactory JSON = new JsonFactory();
@@ -36,8 +41,19 @@ public final class KserveJson {
 
     private KserveJson() {}
 
-    /** Builds the gRPC request for {@code model}; {@code body} is the parsed JSON request. */
+    /** Builds the gRPC request for {@code model}; {@code body} is the parsed JSON request, all of the HTTP body. */
     public static ModelInferRequest toGrpc(JsonNode body, String model, String version, String requestId) {
+        return toGrpc(body, KserveBinary.Body.json(new byte[0]), model, version, requestId);
+    }
+
+    /**
+     * Builds the gRPC request for {@code model}.
+     *
+     * @param body the parsed JSON part of the HTTP body
+     * @param raw the HTTP body, whose bytes after the JSON part hold the binary inputs
+     */
+    public static ModelInferRequest toGrpc(
+            JsonNode body, KserveBinary.Body raw, String model, String version, String requestId) {
         if (!body.isObject()) {
             throw ProblemException.invalid("the request body must be a JSON object with an \"inputs\" array");
         }
@@ -45,11 +61,13 @@ public final class KserveJson {
         if (!inputs.isArray() || inputs.isEmpty()) {
             throw ProblemException.invalid("\"inputs\" must be a non-empty array of tensors");
         }
+        KserveBinary.Inputs binary = KserveBinary.Inputs.of(raw, inputs);
         ModelInferRequest.Builder b = ModelInferRequest.newBuilder()
                 .setModelName(model)
                 .setModelVersion(version)
                 .setId(requestId);
-        for (JsonNode input : inputs) {
+        for (int i = 0; i < inputs.size(); i++) {
+            JsonNode input = inputs.get(i);
             String name = text(input, "name", "an input");
             Datatype type = Datatype.parse(text(input, "datatype", "input '" + name + "'"), name);
             long[] shape = shape(input.path("shape"), name);
@@ -61,7 +79,10 @@ public final class KserveJson {
                             413, "payload_too_large", "input '" + name + "' has a shape of more than 2^31 elements");
                 }
             }
-            ByteBuffer raw = encode(input.path("data"), type, count, name);
+            ByteString data = binary.binary(i)
+                    ? binary.take(i, name, type, shape, count)
+                    : ByteString.copyFrom(
+                            encode(input.path("data"), type, count, name).flip());
             ModelInferRequest.InferInputTensor.Builder t = ModelInferRequest.InferInputTensor.newBuilder()
                     .setName(name)
                     .setDatatype(type.name());
@@ -69,7 +90,7 @@ public final class KserveJson {
                 t.addShape(d);
             }
             b.addInputs(t);
-            b.addRawInputContents(ByteString.copyFrom(raw.flip()));
+            b.addRawInputContents(data);
         }
         JsonNode outputs = body.path("outputs");
         if (outputs.isArray()) {
@@ -81,6 +102,9 @@ public final class KserveJson {
         JsonNode parameters = body.path("parameters");
         if (parameters.isObject()) {
             for (Map.Entry<String, JsonNode> p : parameters.properties()) {
+                if (p.getKey().equals(KserveBinary.ALL_OUTPUTS)) {
+                    continue; // the gateway's choice of response encoding; workers always answer raw
+                }
                 b.putParameters(p.getKey(), parameter(p.getKey(), p.getValue()));
             }
         }
@@ -89,7 +113,22 @@ public final class KserveJson {
 
     /** The JSON response body for a worker's answer ({@code model} is the name the caller used). */
     public static byte[] toJson(ModelInferResponse response, String model) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + response.getSerializedSize() * 3);
+        return render(response, model, KserveBinary.Outputs.NONE).body();
+    }
+
+    /**
+     * The response for a worker's answer ({@code model} is the name the caller used): JSON when no output goes back
+     * binary, else the JSON response with {@code binary_data_size} in place of the binary outputs' {@code data},
+     * followed by their raw bytes in output order, as {@code application/octet-stream} with {@value
+     * KserveBinary#HEADER_LENGTH}.
+     */
+    public static PaidInference.Rendered render(
+            ModelInferResponse response, String model, KserveBinary.Outputs binary) {
+        // JSON numbers take about 3 bytes per raw byte; a binary answer's JSON part holds only the tensors' headers
+        ByteArrayOutputStream out =
+                new ByteArrayOutputStream(binary.any() ? 1024 : 256 + response.getSerializedSize() * 3);
+        boolean[] asBinary = new boolean[response.getOutputsCount()];
+        boolean any = false;
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("model_name", model);
@@ -113,8 +152,17 @@ public final class KserveJson {
                     g.writeNumber(d);
                 }
                 g.writeEndArray();
-                g.writeFieldName("data");
-                writeData(g, type, response.getRawOutputContents(i).asReadOnlyByteBuffer(), t.getName());
+                ByteString raw = response.getRawOutputContents(i);
+                if (binary.binary(t.getName())) {
+                    KserveBinary.checkOutput(t.getName(), type, t.getShapeList(), raw);
+                    asBinary[i] = any = true;
+                    g.writeObjectFieldStart("parameters");
+                    g.writeNumberField(KserveBinary.SIZE, raw.size());
+                    g.writeEndObject();
+                } else {
+                    g.writeFieldName("data");
+                    writeData(g, type, raw.asReadOnlyByteBuffer(), t.getName());
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -122,7 +170,27 @@ public final class KserveJson {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
+        if (!any) {
+            return PaidInference.Rendered.json(out.toByteArray());
+        }
+        byte[] json = out.toByteArray();
+        long length = json.length;
+        for (int i = 0; i < asBinary.length; i++) {
+            length += asBinary[i] ? response.getRawOutputContents(i).size() : 0;
+        }
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new ProblemException(502, "worker_error", "the worker's answer is too large to send in one body");
+        }
+        byte[] body = Arrays.copyOf(json, (int) length);
+        int position = json.length;
+        for (int i = 0; i < asBinary.length; i++) {
+            if (asBinary[i]) {
+                ByteString raw = response.getRawOutputContents(i);
+                raw.copyTo(body, position);
+                position += raw.size();
+            }
+        }
+        return PaidInference.Rendered.binary(body, json.length);
     }
 
     private static ByteBuffer encode(JsonNode data, Datatype type, long count, String name) {
@@ -317,42 +385,5 @@ public final class KserveJson {
             return InferParameter.newBuilder().setStringParam(v.textValue()).build();
         }
         throw ProblemException.invalid("parameter '" + key + "' must be a boolean, an integer or a string");
-    }
-
-    /** The protocol's tensor element types, their sizes and (for integers) ranges. */
-    enum Datatype {
-        BOOL(1, 0, 1),
-        UINT8(1, 0, 255),
-        UINT16(2, 0, 65535),
-        UINT32(4, 0, 4294967295L),
-        UINT64(8, 0, Long.MAX_VALUE),
-        INT8(1, Byte.MIN_VALUE, Byte.MAX_VALUE),
-        INT16(2, Short.MIN_VALUE, Short.MAX_VALUE),
-        INT32(4, Integer.MIN_VALUE, Integer.MAX_VALUE),
-        INT64(8, Long.MIN_VALUE, Long.MAX_VALUE),
-        FP16(2, 0, 0),
-        BF16(2, 0, 0),
-        FP32(4, 0, 0),
-        FP64(8, 0, 0),
-        BYTES(0, 0, 0);
-
-        final int size;
-        final long min;
-        final long max;
-
-        Datatype(int size, long min, long max) {
-            this.size = size;
-            this.min = min;
-            this.max = max;
-        }
-
-        static Datatype parse(String s, String name) {
-            for (Datatype t : values()) {
-                if (t.name().equals(s)) {
-                    return t;
-                }
-            }
-            throw ProblemException.invalidTensor("tensor '" + name + "' has unknown datatype '" + s + "'");
-        }
     }
 }

@@ -30,7 +30,6 @@ import io.infermesh.router.grpc.GrpcRouter;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Wei;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -41,7 +40,7 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Flow 3 "Infer" with its money path, the same for every protocol (OpenAI embeddings, KServe v2 JSON):
+ * Flow 3 "Infer" with its money path, the same for every protocol (OpenAI embeddings, KServe v2 JSON and binary):
  *
  * <ol>
  *   <li>{@code Idempotency-Key}, when given, is claimed first: a replay returns the stored first answer and charges
@@ -113,8 +112,8 @@ public final class PaidInference {
      * @param fingerprint what makes two requests "the same" for idempotency: method, path and body
      * @param model resolves the model the caller named (tag or exact version); called after the idempotency claim
      * @param toWorker builds the worker request for the resolved model (model name and version already chosen)
-     * @param render renders the worker's answer as the response body; a {@link ProblemException} from it means the
-     *     answer is unusable and the call is not charged
+     * @param render renders the worker's answer as the response body and its content headers; a {@link
+     *     ProblemException} from it means the answer is unusable and the call is not charged
      * @param phases marks this call's phases for {@code Server-Timing}: {@code idempotency}, {@code resolve}, {@code
      *     reserve}, {@code infer} (the router and the worker), {@code render}, {@code commit} (with the idempotency
      *     record, when there is a key)
@@ -126,7 +125,7 @@ public final class PaidInference {
             byte[] fingerprint,
             Supplier<Resolved> model,
             Function<Target, ModelInferRequest> toWorker,
-            BiFunction<Resolved, ModelInferResponse, byte[]> render,
+            BiFunction<Resolved, ModelInferResponse, Rendered> render,
             Phases phases) {
         if (key.isEmpty()) {
             return charge(caller, requestId, Optional.empty(), model, toWorker, render, phases);
@@ -182,7 +181,7 @@ public final class PaidInference {
             Optional<Claim> claim,
             Supplier<Resolved> resolver,
             Function<Target, ModelInferRequest> toWorker,
-            BiFunction<Resolved, ModelInferResponse, byte[]> render,
+            BiFunction<Resolved, ModelInferResponse, Rendered> render,
             Phases phases) {
         Resolved model = resolver.get();
         String repository = model.ref().repository();
@@ -229,7 +228,7 @@ public final class PaidInference {
                     }
                 };
         InferOutcome outcome;
-        byte[] body = null;
+        Rendered body = null;
         Wei price = null;
         try {
             outcome = speculative == null ? null : speculative.join();
@@ -253,7 +252,7 @@ public final class PaidInference {
             if (price.amount().compareTo(ceiling.amount()) > 0) {
                 price = ceiling; // the pool raised its price after the hold: the caller pays what was held, no more
             }
-            byte[] answered = body;
+            Rendered answered = body;
             CommitOutcome committed = ledger.commit(
                     hold,
                     new ReceiptDraft(
@@ -374,25 +373,64 @@ public final class PaidInference {
     }
 
     /**
+     * A rendered answer.
+     *
+     * @param body the response body
+     * @param headers the headers that describe the body, names as sent: always {@value #CONTENT_TYPE}, plus any the
+     *     protocol needs to read it (they are stored and replayed with the body)
+     */
+    public record Rendered(byte[] body, Map<String, String> headers) {
+        public static final String CONTENT_TYPE = "Content-Type";
+
+        public Rendered {
+            headers = Map.copyOf(headers);
+            if (!headers.containsKey(CONTENT_TYPE)) {
+                throw new IllegalArgumentException("a rendered answer needs a " + CONTENT_TYPE + "; got " + headers);
+            }
+        }
+
+        /** A JSON body. */
+        public static Rendered json(byte[] body) {
+            return new Rendered(body, Map.of(CONTENT_TYPE, "application/json"));
+        }
+
+        /** A KServe binary-data body: {@code jsonLength} bytes of JSON, then tensor bytes ({@link KserveBinary}). */
+        public static Rendered binary(byte[] body, int jsonLength) {
+            return new Rendered(
+                    body,
+                    Map.of(
+                            CONTENT_TYPE,
+                            "application/octet-stream",
+                            KserveBinary.HEADER_LENGTH,
+                            Integer.toString(jsonLength)));
+        }
+
+        /** The body's media type. */
+        public String contentType() {
+            return headers.get(CONTENT_TYPE);
+        }
+    }
+
+    /**
      * What the caller gets.
      *
-     * @param body the response body (JSON)
+     * @param body the response body
+     * @param headers the body's headers ({@link Rendered#headers()})
      * @param charged what the call cost, in wei
      * @param receipt the receipt, when it was charged
      * @param replayed whether this is the stored answer of an earlier call with the same Idempotency-Key
      */
-    public record Answer(byte[] body, Wei charged, Optional<ReceiptId> receipt, boolean replayed) {
-        static Answer served(byte[] body, Wei charged, Optional<ReceiptId> receipt) {
-            return new Answer(body, charged, receipt, false);
+    public record Answer(
+            byte[] body, Map<String, String> headers, Wei charged, Optional<ReceiptId> receipt, boolean replayed) {
+        static Answer served(Rendered rendered, Wei charged, Optional<ReceiptId> receipt) {
+            return new Answer(rendered.body(), rendered.headers(), charged, receipt, false);
         }
 
         static Answer replay(StoredResponse stored) {
-            return new Answer(stored.body(), stored.charged(), stored.receiptId(), true);
+            return new Answer(stored.body(), stored.headers(), stored.charged(), stored.receiptId(), true);
         }
 
         StoredResponse stored() {
-            Map<String, String> headers = new LinkedHashMap<>();
-            headers.put("Content-Type", "application/json");
             return new StoredResponse(200, headers, body, charged, receipt);
         }
     }

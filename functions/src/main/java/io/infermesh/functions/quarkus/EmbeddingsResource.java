@@ -70,11 +70,11 @@ public class EmbeddingsResource {
                                 InferenceResource.name(t.resolved().manifest().inputs(), "text"),
                                 InferenceResource.name(t.resolved().manifest().outputs(), "embedding"),
                                 requestId),
-                        (model, response) -> OpenAiEmbeddings.toJson(
+                        (model, response) -> PaidInference.Rendered.json(OpenAiEmbeddings.toJson(
                                 request,
                                 response,
                                 InferenceResource.name(model.manifest().outputs(), "embedding"),
-                                model.ref().toString()),
+                                model.ref().toString())),
                         phases);
         return InferenceResource.ok(answer, phases);
     }

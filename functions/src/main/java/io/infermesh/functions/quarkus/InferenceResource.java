@@ -7,6 +7,7 @@ import io.infermesh.functions.IdempotencyKey;
 import io.infermesh.functions.RequestId;
 import io.infermesh.functions.api.ProblemException;
 import io.infermesh.functions.inference.Caller;
+import io.infermesh.functions.inference.KserveBinary;
 import io.infermesh.functions.inference.KserveJson;
 import io.infermesh.functions.inference.PaidInference;
 import io.infermesh.functions.inference.Phases;
@@ -36,8 +37,9 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * KServe v2 REST ({@code /v2/...}): health, metadata and paid inference on JSON tensors. Inference runs through {@link
- * PaidInference}; this class only translates the protocol. {@link EmbeddingsResource} is the OpenAI-compatible twin.
+ * KServe v2 REST ({@code /v2/...}): health, metadata and paid inference on JSON tensors, or binary ones with the
+ * binary tensor data extension ({@link KserveBinary}). Inference runs through {@link PaidInference}; this class only
+ * translates the protocol. {@link EmbeddingsResource} is the OpenAI-compatible twin.
  */
 @Path("/v2")
 @Produces(MediaType.APPLICATION_JSON)
@@ -56,24 +58,28 @@ public class InferenceResource {
     @POST
     @Path("models/{org}/{name}/infer")
     @Consumes(MediaType.WILDCARD)
+    @Produces({MediaType.APPLICATION_JSON, MediaType.APPLICATION_OCTET_STREAM})
     public Response infer(
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam(RequestIds.HEADER) String requestId,
             @HeaderParam("Idempotency-Key") String idempotencyKey,
+            @HeaderParam(KserveBinary.HEADER_LENGTH) String headerLength,
             @PathParam("org") String org,
             @PathParam("name") String name,
             InputStream in) {
-        return inferVersion(authorization, requestId, idempotencyKey, org, name, null, in);
+        return inferVersion(authorization, requestId, idempotencyKey, headerLength, org, name, null, in);
     }
 
     /** {@code version}: a manifest CID the model's tags point or pointed at; null for the tag in {@code name}. */
     @POST
     @Path("models/{org}/{name}/versions/{version}/infer")
     @Consumes(MediaType.WILDCARD)
+    @Produces({MediaType.APPLICATION_JSON, MediaType.APPLICATION_OCTET_STREAM})
     public Response inferVersion(
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam(RequestIds.HEADER) String requestId,
             @HeaderParam("Idempotency-Key") String idempotencyKey,
+            @HeaderParam(KserveBinary.HEADER_LENGTH) String headerLength,
             @PathParam("org") String org,
             @PathParam("name") String name,
             @PathParam("version") String version,
@@ -88,7 +94,8 @@ public class InferenceResource {
                     : () -> gateway.catalog().resolveVersion(ref.org(), ref.model(), ModelsResource.cid(version));
             String operation =
                     "POST /v2/models/" + org + "/" + name + (version == null ? "" : "/versions/" + version) + "/infer";
-            return kserve(caller, requestId, idempotencyKey, org + "/" + name, operation, resolver, in, phases);
+            return kserve(
+                    caller, requestId, idempotencyKey, headerLength, org + "/" + name, operation, resolver, in, phases);
         } catch (RuntimeException e) {
             throw caller.refusalOr(e);
         }
@@ -102,7 +109,7 @@ public class InferenceResource {
                 "version",
                 Optional.ofNullable(getClass().getPackage().getImplementationVersion())
                         .orElse("dev"));
-        out.putArray("extensions");
+        out.putArray("extensions").add(KserveBinary.EXTENSION);
         return out;
     }
 
@@ -173,34 +180,47 @@ public class InferenceResource {
             Caller caller,
             String requestId,
             String idempotencyKey,
+            String headerLength,
             String clientName,
             String operation,
             Supplier<ModelCatalog.Resolved> resolver,
             InputStream in,
             Phases phases) {
-        byte[] body =
+        byte[] bytes =
                 readLimited(in, gateway.config().inference().maxRequestBytes().asLongValue());
-        JsonNode json = Json.read(body);
+        KserveBinary.Body body = KserveBinary.split(bytes, headerLength);
+        JsonNode json = Json.read(bytes, body.jsonLength());
+        KserveBinary.Outputs binaryOutputs = KserveBinary.Outputs.of(json);
         String id = json.path("id").isTextual() ? json.path("id").textValue() : requestId;
+        // the split point is part of the request: the same bytes under another header length are another request
+        String what =
+                body.framed() ? operation + "\n" + KserveBinary.HEADER_LENGTH + ": " + body.jsonLength() : operation;
         phases.mark("read");
         PaidInference.Answer answer = gateway.inference()
                 .run(
                         caller,
                         new RequestId(requestId),
                         key(idempotencyKey),
-                        fingerprint(operation, body),
+                        fingerprint(what, bytes),
                         resolver,
-                        t -> KserveJson.toGrpc(json, t.model(), t.version(), id),
-                        (model, response) -> KserveJson.toJson(response, clientName),
+                        t -> KserveJson.toGrpc(json, body, t.model(), t.version(), id),
+                        (model, response) -> KserveJson.render(response, clientName, binaryOutputs),
                         phases);
         return ok(answer, phases);
     }
 
-    /** A paid call's 200: the body, the cost, and where the gateway's time went ({@code Server-Timing}). */
+    /** A paid call's 200: the body and its headers, the cost, and where the gateway's time went ({@code Server-Timing}). */
     static Response ok(PaidInference.Answer answer, Phases phases) {
-        Response.ResponseBuilder r = Response.ok(answer.body(), MediaType.APPLICATION_JSON_TYPE)
+        Response.ResponseBuilder r = Response.ok(answer.body())
                 .header(COST_HEADER, answer.charged().toString())
                 .header(SERVER_TIMING, phases.header());
+        answer.headers().forEach((name, value) -> {
+            if (name.equalsIgnoreCase(PaidInference.Rendered.CONTENT_TYPE)) {
+                r.type(value);
+            } else {
+                r.header(name, value);
+            }
+        });
         if (answer.replayed()) {
             r.header("Idempotent-Replayed", "true");
         }

@@ -26,11 +26,16 @@ final class Json {
     private Json() {}
 
     static JsonNode read(byte[] body) {
-        if (body == null || body.length == 0) {
+        return read(body, body == null ? 0 : body.length);
+    }
+
+    /** Reads the JSON object in the first {@code length} bytes of {@code body}. */
+    static JsonNode read(byte[] body, int length) {
+        if (body == null || length == 0) {
             throw new ProblemException(400, "invalid_request", "the request needs a JSON body");
         }
         try {
-            JsonNode node = MAPPER.readTree(body);
+            JsonNode node = MAPPER.readTree(body, 0, length);
             if (node == null || !node.isObject()) {
                 throw new ProblemException(400, "invalid_request", "the body must be a JSON object");
             }

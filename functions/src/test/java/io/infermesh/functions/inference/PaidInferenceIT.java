@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.CommitOutcome;
@@ -53,6 +54,8 @@ import io.infermesh.store.ModelRef;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Wei;
 import io.infermesh.store.s3.S3BlobStore;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -183,7 +186,8 @@ class PaidInferenceIT {
                 ("POST /v1/embeddings\n" + body).getBytes(StandardCharsets.UTF_8),
                 () -> model,
                 t -> OpenAiEmbeddings.toGrpc(request, t.model(), t.version(), "text", "embedding", id.value()),
-                (resolved, response) -> OpenAiEmbeddings.toJson(request, response, "embedding", "acme/embedder:v1"),
+                (resolved, response) -> PaidInference.Rendered.json(
+                        OpenAiEmbeddings.toJson(request, response, "embedding", "acme/embedder:v1")),
                 new Phases());
     }
 
@@ -392,6 +396,79 @@ class PaidInferenceIT {
                         new Phases()));
         assertEquals(CREDIT, ledger.balance(account));
         assertEquals(List.of(), ledger.receipts("0-0", 10));
+    }
+
+    /** A KServe call with a binary BYTES input and every output binary, as tritonclient sends it. */
+    PaidInference.Answer kserveBinary(RequestId id, Optional<IdempotencyKey> key, byte[] tensor, int declared) {
+        byte[] json = ("{\"inputs\": [{\"name\": \"text\", \"datatype\": \"BYTES\", \"shape\": [1],"
+                        + " \"parameters\": {\"binary_data_size\": " + declared + "}}],"
+                        + " \"parameters\": {\"binary_data_output\": true}}")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = new byte[json.length + tensor.length];
+        System.arraycopy(json, 0, bytes, 0, json.length);
+        System.arraycopy(tensor, 0, bytes, json.length, tensor.length);
+        KserveBinary.Body body = KserveBinary.split(bytes, Integer.toString(json.length));
+        JsonNode request;
+        try {
+            request = JSON.readTree(bytes, 0, json.length);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+        return inference(ledger)
+                .run(
+                        caller(),
+                        id,
+                        key,
+                        bytes,
+                        () -> model,
+                        t -> KserveJson.toGrpc(request, body, t.model(), t.version(), id.value()),
+                        (resolved, response) ->
+                                KserveJson.render(response, "acme/embedder", KserveBinary.Outputs.of(request)),
+                        new Phases());
+    }
+
+    /** One BYTES element in the binary layout: a 4-byte little-endian length, then the bytes. */
+    static byte[] element(String text, int length) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(4 + b.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(length)
+                .put(b)
+                .array();
+    }
+
+    @Test
+    void aBinaryAnswerIsReplayedWithTheHeadersThatFrameIt() {
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("binary-1"));
+        byte[] tensor = element("hello", 5);
+        PaidInference.Answer first = kserveBinary(newId(), key, tensor, tensor.length);
+        PaidInference.Answer second = kserveBinary(newId(), key, tensor, tensor.length);
+
+        assertEquals("application/octet-stream", first.headers().get("Content-Type"));
+        int jsonLength = Integer.parseInt(first.headers().get("Inference-Header-Content-Length"));
+        assertEquals(
+                first.body().length - 4 * StandInWorker.DIM - 8,
+                jsonLength,
+                "one FP32 row and one INT64 after the JSON");
+        assertEquals(ByteString.copyFrom(tensor), worker.calls().getFirst().getRawInputContents(0));
+        assertTrue(second.replayed());
+        assertEquals(first.headers(), second.headers());
+        assertArrayEquals(first.body(), second.body());
+        assertEquals(CALL_PRICE, second.charged());
+        assertEquals(1, worker.calls().size());
+    }
+
+    @Test
+    void aMalformedBinaryCallIsRefusedBeforeAnythingIsHeld() {
+        RequestId id = newId();
+        byte[] tensor = element("hello", 5);
+        refused(400, "invalid_request", () -> kserveBinary(id, Optional.empty(), tensor, tensor.length + 1));
+        byte[] pastTheEnd = element("hello", 6);
+        refused(422, "invalid_tensor", () -> kserveBinary(id, Optional.empty(), pastTheEnd, pastTheEnd.length));
+
+        assertEquals(CREDIT, ledger.balance(account));
+        assertEquals(new ReleaseOutcome.UnknownHold(), ledger.release(id), "no hold was made");
+        assertEquals(List.of(), worker.calls());
     }
 
     @Test

@@ -38,11 +38,6 @@ public final class Caller {
         return new Caller(verdict, Optional.empty());
     }
 
-    /** Whether the account is known without waiting for the authorization. */
-    public boolean presumed() {
-        return presumed.isPresent();
-    }
-
     /** The paying account: the presumed key's, or the authorized key's (waiting for the answer). */
     public EthAddress account() {
         return presumed.map(ApiKeyInfo::account).orElseGet(() -> confirm().account());

@@ -28,7 +28,8 @@ public class Callers {
 
     /** The caller's key, authorized: waits for the answer. */
     public ApiKeyInfo require(String authorization) {
-        return Caller.awaiting(authorize(secret(authorization))).confirm();
+        String secret = secret(authorization);
+        return Caller.awaiting(authorize(secret, Sha256.hex(secret))).confirm();
     }
 
     /**
@@ -37,8 +38,8 @@ public class Callers {
      */
     public Caller begin(String authorization) {
         String secret = secret(authorization);
-        CompletableFuture<ApiKeyInfo> verdict = authorize(secret);
-        return new Caller(verdict, known.presume(Sha256.hex(secret)));
+        String hash = Sha256.hex(secret);
+        return new Caller(authorize(secret, hash), known.presume(hash));
     }
 
     private static String secret(String authorization) {
@@ -54,9 +55,8 @@ public class Callers {
                         401, "unauthenticated", "the Authorization header must be 'Bearer <API key>'"));
     }
 
-    /** One {@code authorize} script; every answer teaches {@link #known}. */
-    private CompletableFuture<ApiKeyInfo> authorize(String secret) {
-        String hash = Sha256.hex(secret);
+    /** One {@code authorize} script; every answer teaches {@link #known} about the key under {@code hash}. */
+    private CompletableFuture<ApiKeyInfo> authorize(String secret, String hash) {
         return gateway.apiKeys().authorizeAsync(secret, gateway.rateLimit()).thenApply(answer -> {
             known.learn(hash, answer);
             return allowed(answer);

@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * {@link ApiKeys} on Redis. Two records per key, written without a script so each stays a single-key (Cluster-safe)
@@ -99,11 +98,7 @@ public final class RedisApiKeys implements ApiKeys {
     /** One {@code authorize} script: the key's record and its bucket, both named from the secret's hash. */
     @Override
     public Authorization authorize(String secret, RateLimit limit) {
-        try {
-            return authorizeAsync(secret, limit).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
+        return RedisState.await(authorizeAsync(secret, limit));
     }
 
     @Override

@@ -75,14 +75,16 @@ public final class RedisState implements AutoCloseable {
 
     /** Runs {@code script} (EVALSHA, EVAL on NOSCRIPT); its reply is a flat list of bulk strings. */
     List<String> run(LuaScript script, String[] keys, String... args) {
-        List<Object> reply = call(c -> {
-            try {
-                return c.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
-            } catch (RedisNoScriptException e) {
-                return c.eval(script.source(), ScriptOutputType.MULTI, keys, args);
-            }
-        });
-        return reply.stream().map(o -> o == null ? null : o.toString()).toList();
+        return await(runAsync(script, keys, args));
+    }
+
+    /** The value of {@code f}, waiting for it; a failure leaves as the {@link FunctionsException} it carries. */
+    static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     /**

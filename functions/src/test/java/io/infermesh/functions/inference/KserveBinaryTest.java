@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.infermesh.functions.api.ProblemException;
+import io.infermesh.functions.testing.Refusals;
 import io.infermesh.openapi.inference.ModelInferRequest;
 import io.infermesh.openapi.inference.ModelInferResponse;
 import java.io.ByteArrayOutputStream;
@@ -41,10 +42,7 @@ class KserveBinaryTest {
     }
 
     private static ProblemException refused(int status, String code, KserveBinary.Body body) {
-        ProblemException e = assertThrows(ProblemException.class, () -> toGrpc(body));
-        assertEquals(status, e.status(), e.getMessage());
-        assertEquals(code, e.problemCode(), e.getMessage());
-        return e;
+        return Refusals.refused(status, code, () -> toGrpc(body));
     }
 
     private static ByteBuffer le(int capacity) {

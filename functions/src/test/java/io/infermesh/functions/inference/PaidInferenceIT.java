@@ -1,5 +1,6 @@
 package io.infermesh.functions.inference;
 
+import static io.infermesh.functions.testing.Refusals.refused;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -202,13 +203,6 @@ class PaidInferenceIT {
 
     static RequestId newId() {
         return new RequestId("req-" + UUID.randomUUID());
-    }
-
-    ProblemException refused(int status, String code, Runnable call) {
-        ProblemException e = assertThrows(ProblemException.class, call::run);
-        assertEquals(status, e.status(), e.getMessage());
-        assertEquals(code, e.problemCode(), e.getMessage());
-        return e;
     }
 
     @Test

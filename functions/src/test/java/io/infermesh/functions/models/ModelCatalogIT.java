@@ -1,7 +1,7 @@
 package io.infermesh.functions.models;
 
+import static io.infermesh.functions.testing.Refusals.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.infermesh.functions.TestKeys;
 import io.infermesh.functions.api.ProblemException;
@@ -50,13 +50,6 @@ class ModelCatalogIT {
         v2 = StoredModels.store(blobs, StoredModels.model("weights v2", owner, "2000"));
     }
 
-    private static ProblemException problem(int status, String code, Runnable call) {
-        ProblemException e = assertThrows(ProblemException.class, call::run);
-        assertEquals(status, e.status(), e.getMessage());
-        assertEquals(code, e.problemCode(), e.getMessage());
-        return e;
-    }
-
     @Test
     void aTagResolvesToItsParsedManifest() {
         ModelRef ref = ModelRef.parse("acme/minilm");
@@ -65,7 +58,7 @@ class ModelCatalogIT {
         assertEquals(ref, r.ref());
         assertEquals(v1.cid(), r.manifestCid());
         assertEquals(v1.manifest(), r.manifest());
-        problem(404, "model_not_found", () -> catalog.resolve(ModelRef.parse("acme/nothing:v9")));
+        refused(404, "model_not_found", () -> catalog.resolve(ModelRef.parse("acme/nothing:v9")));
     }
 
     @Test
@@ -96,19 +89,19 @@ class ModelCatalogIT {
         assertEquals(ref, old.ref());
 
         StoredModels.Model stranger = StoredModels.store(blobs, StoredModels.model("someone else's", owner, "1"));
-        problem(404, "model_not_found", () -> catalog.resolveVersion("acme", "minilm", stranger.cid()));
-        problem(404, "model_not_found", () -> catalog.resolveVersion("acme", "unknown", v1.cid()));
+        refused(404, "model_not_found", () -> catalog.resolveVersion("acme", "minilm", stranger.cid()));
+        refused(404, "model_not_found", () -> catalog.resolveVersion("acme", "unknown", v1.cid()));
     }
 
     @Test
     void aBlobThatIsNotAStoredManifestIsRefused() {
         StoredModels.Model unstored = StoredModels.model("never uploaded", owner, "1");
-        ProblemException missing = problem(422, "missing_blobs", () -> catalog.manifest(unstored.cid()));
+        ProblemException missing = refused(422, "missing_blobs", () -> catalog.manifest(unstored.cid()));
         assertEquals(Map.of("missing", List.of(unstored.cid().toString())), missing.extensions());
 
         Cid notJson =
                 blobs.put("not a manifest".getBytes(StandardCharsets.UTF_8)).cid();
-        problem(422, "invalid_manifest", () -> catalog.manifest(notJson));
+        refused(422, "invalid_manifest", () -> catalog.manifest(notJson));
         assertEquals(v1.manifest(), catalog.manifest(v1.cid()));
     }
 
@@ -146,7 +139,7 @@ class ModelCatalogIT {
 
     @Test
     void aMalformedReferenceIsModelNotFound() {
-        problem(404, "model_not_found", () -> ModelCatalog.parseRef("no-slash"));
+        refused(404, "model_not_found", () -> ModelCatalog.parseRef("no-slash"));
         assertEquals(ModelRef.parse("acme/minilm:latest"), ModelCatalog.parseRef("acme/minilm"));
     }
 }

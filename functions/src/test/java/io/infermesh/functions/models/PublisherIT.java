@@ -1,9 +1,9 @@
 package io.infermesh.functions.models;
 
+import static io.infermesh.functions.testing.Refusals.refused;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.infermesh.functions.TestKeys;
@@ -69,13 +69,6 @@ class PublisherIT {
         return ContentDigester.digest(b, ImportOptions.defaults()).cid();
     }
 
-    private static ProblemException problem(int status, String code, Runnable call) {
-        ProblemException e = assertThrows(ProblemException.class, call::run);
-        assertEquals(status, e.status(), e.getMessage());
-        assertEquals(code, e.problemCode(), e.getMessage());
-        return e;
-    }
-
     @Test
     void anUploadIsStoredOnceUnderItsCidAndARepeatStoresNothing() throws Exception {
         byte[] data = random(40_000);
@@ -100,7 +93,7 @@ class PublisherIT {
         Cid cid = cidOf(data);
         byte[] corrupted = data.clone();
         corrupted[0] ^= 1;
-        problem(422, "cid_mismatch", () -> publisher.upload(cid, new ByteArrayInputStream(corrupted), -1));
+        refused(422, "cid_mismatch", () -> publisher.upload(cid, new ByteArrayInputStream(corrupted), -1));
         assertEquals(List.of(cid), publisher.missing(List.of(cid)));
     }
 
@@ -108,9 +101,9 @@ class PublisherIT {
     void aBlobOverTheLimitIsRefusedWhetherDeclaredOrStreamed() {
         byte[] data = random((int) MAX_BLOB + 1);
         Cid cid = cidOf(data);
-        problem(413, "payload_too_large", () -> publisher.upload(cid, new ByteArrayInputStream(data), data.length));
+        refused(413, "payload_too_large", () -> publisher.upload(cid, new ByteArrayInputStream(data), data.length));
         ProblemException streamed =
-                problem(413, "payload_too_large", () -> publisher.upload(cid, new ByteArrayInputStream(data), -1));
+                refused(413, "payload_too_large", () -> publisher.upload(cid, new ByteArrayInputStream(data), -1));
         assertTrue(streamed.getMessage().contains(Long.toString(MAX_BLOB)), streamed.getMessage());
         assertEquals(List.of(cid), publisher.missing(List.of(cid)), "nothing is kept of a refused upload");
     }
@@ -132,7 +125,7 @@ class PublisherIT {
     void aManifestWhoseFilesAreMissingIsRefusedListingThem() {
         StoredModels.Model m = StoredModels.model("weights never uploaded", TestKeys.address(ownerKey), "1000");
         blobs.put(m.manifestBytes());
-        ProblemException e = problem(
+        ProblemException e = refused(
                 422,
                 "missing_blobs",
                 () -> publisher.publish(
@@ -149,14 +142,14 @@ class PublisherIT {
     void aSignatureByAnyoneButTheOwnerIsRefused() {
         StoredModels.Model m =
                 StoredModels.store(blobs, StoredModels.model("weights", TestKeys.address(ownerKey), "1000"));
-        problem(
+        refused(
                 422,
                 "invalid_signature",
                 () -> publisher.publish(
                         ModelRef.parse("acme/minilm"),
                         m.cid(),
                         ManifestSignature.sign(m.cid(), TestKeys.random()).toHex()));
-        problem(422, "invalid_signature", () -> publisher.publish(ModelRef.parse("acme/minilm"), m.cid(), "0x1234"));
+        refused(422, "invalid_signature", () -> publisher.publish(ModelRef.parse("acme/minilm"), m.cid(), "0x1234"));
         assertEquals(Optional.empty(), tags.resolve(ModelRef.parse("acme/minilm")));
     }
 
@@ -171,7 +164,7 @@ class PublisherIT {
         ECKeyPair intruderKey = TestKeys.random();
         StoredModels.Model theirs =
                 StoredModels.store(blobs, StoredModels.model("theirs", TestKeys.address(intruderKey), "1"));
-        problem(
+        refused(
                 403,
                 "namespace_owned",
                 () -> publisher.publish(
@@ -185,7 +178,7 @@ class PublisherIT {
     void aBlobThatIsNotAManifestCannotBePublished() {
         byte[] data = random(100);
         Cid cid = blobs.put(data).cid();
-        problem(
+        refused(
                 422,
                 "invalid_manifest",
                 () -> publisher.publish(

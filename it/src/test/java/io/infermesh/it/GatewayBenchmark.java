@@ -47,7 +47,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *       manifest): the gateway has one worker load it from presigned URLs, verify every byte, and serve.
  * </ul>
  *
- * Settings: {@code -Dbench.rate} requests/s (default 20), {@code -Dbench.seconds} per phase (default 15).
+ * Settings: {@code -Dbench.rate} requests/s (default 20), {@code -Dbench.seconds} per phase (default 15),
+ * {@code -Dbench.warmup-seconds} of closed-loop warm-up per path before measuring (default 20), {@code
+ * -Dbench.gateway-java-opts} added to the gateway's JVM options (e.g. {@code -Xlog:gc:file=/tmp/gc.log}).
  */
 class GatewayBenchmark {
     private static final Path KEY_FILE = Path.of("target", "bench-gateway.key").toAbsolutePath();
@@ -57,14 +59,20 @@ class GatewayBenchmark {
     static final Platform platform = Platform.with(
             "bench",
             Map.of(
-                    "INFERMESH_GATEWAY_WORKERS_GATEWAY_KEY_FILE", KEY_FILE.toString(),
-                    "INFERMESH_GATEWAY_RATE_LIMIT_BURST", "100000",
-                    "INFERMESH_GATEWAY_RATE_LIMIT_PER_SECOND", "100000"));
+                    "INFERMESH_GATEWAY_WORKERS_GATEWAY_KEY_FILE",
+                    KEY_FILE.toString(),
+                    "INFERMESH_GATEWAY_RATE_LIMIT_BURST",
+                    "100000",
+                    "INFERMESH_GATEWAY_RATE_LIMIT_PER_SECOND",
+                    "100000",
+                    "GATEWAY_JAVA_OPTS",
+                    ("-Xmx512m " + System.getProperty("bench.gateway-java-opts", "")).strip()));
 
     @Test
     void gatewayOverheadAndColdStart() throws Exception {
         int rate = Integer.getInteger("bench.rate", 20);
         int seconds = Integer.getInteger("bench.seconds", 15);
+        int warmUp = Integer.getInteger("bench.warmup-seconds", 20);
         EthKey owner = EthKey.random();
         Path keys = platform.root().resolve("keys");
         Path ownerKey = Cli.keyFile(keys, owner);
@@ -97,8 +105,9 @@ class GatewayBenchmark {
         // The HTTP floor: the cheapest route through the same client, listener and virtual-thread dispatch.
         Supplier<CompletableFuture<?>> live = () -> loop.get(platform.url() + "/v2/health/live");
         Supplier<CompletableFuture<?>> viaGatewayJdk = () -> OpenLoop.embeddings(http, platform.url(), apiKey, body);
-        if (10 + 4L * seconds > 280) {
-            throw new IllegalArgumentException("bench.seconds at most 67: the direct calls use one 5-minute token");
+        if (20 + 2L * warmUp + 4L * seconds > 280) {
+            throw new IllegalArgumentException(
+                    "bench.seconds × 4 + bench.warmup-seconds × 2 at most 260: the direct calls use one 5-minute token");
         }
         ManagedChannel channel = ManagedChannelBuilder.forTarget(worker.get("WORKER_GRPC"))
                 .usePlaintext()
@@ -124,10 +133,15 @@ class GatewayBenchmark {
             return f;
         };
 
-        // Warm both paths (JIT, connections, the model's batcher) before measuring.
-        OpenLoop.run(direct, rate, 5);
-        OpenLoop.run(viaGateway, rate, 5);
-        OpenLoop.run(viaGatewayJdk, rate, 5);
+        // Warm every path (JIT, connections, the model's batcher) before measuring: closed loops for warmUp seconds,
+        // then a few seconds at the measured rate.
+        long warmDirect = OpenLoop.closedLoop(direct, 4, warmUp);
+        long warmGateway = OpenLoop.closedLoop(viaGateway, 4, warmUp);
+        long warmJdk = OpenLoop.closedLoop(viaGatewayJdk, 4, warmUp / 2);
+        long warmLive = OpenLoop.closedLoop(live, 4, warmUp / 4);
+        OpenLoop.run(direct, rate, 3);
+        OpenLoop.run(viaGateway, rate, 3);
+        OpenLoop.run(viaGatewayJdk, rate, 3);
         timings.clear();
         List<Long> directNanos = new ArrayList<>();
         List<Long> gatewayNanos = new ArrayList<>();
@@ -183,7 +197,17 @@ class GatewayBenchmark {
                 .append(rate)
                 .append(" requests/s open loop, 2 × ")
                 .append(seconds)
-                .append(" s per path.\n\n");
+                .append(" s per path; warmed first by closed loops of 4 callers for ")
+                .append(warmUp)
+                .append(" s (")
+                .append(warmDirect)
+                .append(" direct calls, ")
+                .append(warmGateway)
+                .append(" through the gateway, ")
+                .append(warmJdk)
+                .append(" with the JDK client, ")
+                .append(warmLive)
+                .append(" health checks), then 3 s per path at the rate.\n\n");
         md.append("| path | calls | p50 ms | p90 ms | p99 ms | max ms |\n| --- | --- | --- | --- | --- | --- |\n");
         OpenLoop.row(md, "worker over gRPC (baseline)", d);
         OpenLoop.row(md, "gateway `/v1/embeddings`", g);

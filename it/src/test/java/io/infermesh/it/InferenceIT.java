@@ -13,17 +13,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -399,6 +404,60 @@ class InferenceIT {
 
     @Test
     @Order(10)
+    void aGzipOrDeflateBodyIsServedLikeThePlainOneAndAnyOtherEncodingIsRefused() throws IOException {
+        String apiKey = caller("100000");
+        byte[] json = ("{\"model\": \"" + modelA + "\", \"input\": \"A man is playing a guitar.\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        Response plain =
+                platform.as(apiKey).contentType(ContentType.JSON).body(json).post("/v1/embeddings");
+        plain.then().statusCode(200);
+        List<Float> expected = plain.jsonPath().getList("data[0].embedding", Float.class);
+
+        ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gzipped)) {
+            out.write(json);
+        }
+        ByteArrayOutputStream deflated = new ByteArrayOutputStream(); // HTTP "deflate" is the zlib format
+        try (DeflaterOutputStream out = new DeflaterOutputStream(deflated)) {
+            out.write(json);
+        }
+        for (Map.Entry<String, byte[]> encoded : Map.of(
+                        "gzip", gzipped.toByteArray(), "deflate", deflated.toByteArray())
+                .entrySet()) {
+            Response r = platform.as(apiKey)
+                    .contentType(ContentType.JSON)
+                    .header("Content-Encoding", encoded.getKey())
+                    .body(encoded.getValue())
+                    .post("/v1/embeddings");
+            r.then().statusCode(200).header(COST, CALL_PRICE.toString());
+            assertEquals(expected, r.jsonPath().getList("data[0].embedding", Float.class), encoded.getKey());
+        }
+        byte[] truncated = Arrays.copyOf(gzipped.toByteArray(), gzipped.size() - 12);
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .header("Content-Encoding", "gzip")
+                .body(truncated)
+                .post("/v1/embeddings")
+                .then()
+                .statusCode(400)
+                .header(COST, "0")
+                .body("code", equalTo("invalid_encoding"))
+                .body("detail", containsString("not valid gzip data"));
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .header("Content-Encoding", "br")
+                .body(gzipped.toByteArray())
+                .post("/v1/embeddings")
+                .then()
+                .statusCode(415)
+                .header(COST, "0")
+                .body("code", equalTo("unsupported_content_encoding"))
+                .body("error.code", equalTo("unsupported_content_encoding"));
+        assertEquals(new BigInteger("100000").subtract(CALL_PRICE.multiply(BigInteger.valueOf(3))), balance(apiKey));
+    }
+
+    @Test
+    @Order(11)
     void aWorkerKilledUnderLoadLosesNoCallAndNoReceipt() throws Exception {
         String apiKey = caller("10000000");
         int calls = 40;

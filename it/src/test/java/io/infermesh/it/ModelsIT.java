@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -137,6 +139,40 @@ class ModelsIT {
                 .then()
                 .body("missing", contains(cid));
         platform.as(apiKey).get("/v1/blobs/" + cid).then().statusCode(404);
+    }
+
+    @Test
+    void aGzippedUploadIsVerifiedAndStoredAsItsDecompressedBytes() throws IOException {
+        Packed m = pack("gzipped", ownerKey, 11);
+        String cid = m.cidOf("model.onnx");
+        byte[] weights = Files.readAllBytes(m.dir().resolve("model.onnx"));
+        ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gzipped)) {
+            out.write(weights);
+        }
+        platform.as(apiKey)
+                .contentType("application/octet-stream")
+                .header("Content-Encoding", "zstd")
+                .body(gzipped.toByteArray())
+                .put("/v1/blobs/" + cid)
+                .then()
+                .statusCode(415)
+                .body("code", equalTo("unsupported_content_encoding"));
+        platform.as(apiKey)
+                .contentType("application/octet-stream")
+                .header("Content-Encoding", "gzip")
+                .body(gzipped.toByteArray())
+                .put("/v1/blobs/" + cid)
+                .then()
+                .statusCode(201)
+                .body("cid", equalTo(cid))
+                .body("sizeBytes", equalTo(weights.length));
+        platform.as(apiKey)
+                .contentType(ContentType.JSON)
+                .body(Map.of("cids", List.of(cid)))
+                .post("/v1/blobs/missing")
+                .then()
+                .body("missing", empty());
     }
 
     @Test

@@ -42,6 +42,41 @@ final class OpenLoop {
     }
 
     /**
+     * Sends each of {@code calls} at {@code ratePerCall}/s for {@code seconds}, interleaved on one schedule (call {@code
+     * i % k} leaves at slot {@code i}), so every path sees the same machine at the same moments and a slow stretch of
+     * the machine lands on all of them alike. Returns each call's latencies in nanoseconds, in the order of {@code
+     * calls}.
+     */
+    static List<List<Long>> interleaved(List<Supplier<CompletableFuture<?>>> calls, int ratePerCall, int seconds)
+            throws Exception {
+        int k = calls.size();
+        int n = ratePerCall * seconds * k;
+        long interval = 1_000_000_000L / ((long) ratePerCall * k);
+        long start = System.nanoTime() + 10_000_000L;
+        List<List<CompletableFuture<Long>>> done = new ArrayList<>(k);
+        for (int c = 0; c < k; c++) {
+            done.add(new ArrayList<>(n / k));
+        }
+        for (int i = 0; i < n; i++) {
+            long scheduled = start + i * interval;
+            long wait = scheduled - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            done.get(i % k).add(calls.get(i % k).get().thenApply(r -> System.nanoTime() - scheduled));
+        }
+        List<List<Long>> out = new ArrayList<>(k);
+        for (List<CompletableFuture<Long>> path : done) {
+            List<Long> latencies = new ArrayList<>(path.size());
+            for (CompletableFuture<Long> f : path) {
+                latencies.add(f.get(60, TimeUnit.SECONDS));
+            }
+            out.add(latencies);
+        }
+        return out;
+    }
+
+    /**
      * Warm-up, not measured: {@code concurrency} callers each send {@code call} again as soon as its answer is in, for
      * {@code seconds}. Returns how many calls were answered. A gateway serves thousands of calls a second; a few hundred
      * calls at a benchmark's rate leave its request path interpreted or half-compiled, and the JIT's compiles then land

@@ -22,7 +22,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,6 +36,12 @@ import java.util.function.LongSupplier;
  * A tag moves, so its resolution is cached for {@code tagTtl} only: a publish through this gateway is visible at once,
  * one through another gateway within {@code tagTtl}. That bound is the price of not listing S3 on every call.
  *
+ * <p>Refresh ahead. A call that finds its tag's resolution older than half the ttl still uses it, and asks the store
+ * again on {@code refresher} (one refresh per tag at a time). Under steady traffic the resolution is renewed before it
+ * expires, so no call waits for the store's round trip (at 20 calls/s and a 2 s ttl, one call in 40 used to: a
+ * percentile's worth of the gateway's tail). The bound above is unchanged: nothing older than {@code tagTtl} is used;
+ * a tag idle past its ttl is read on the calling thread as before, and that is where a store failure is reported.
+ *
  * <p>Thread-safe.
  */
 public final class ModelCatalog {
@@ -42,7 +51,10 @@ public final class ModelCatalog {
     private final TagStore tags;
     private final long tagTtlNanos;
     private final LongSupplier nanoTime;
+    private final Executor refresher;
     private final Map<String, CachedTag> tagCache = new ConcurrentHashMap<>();
+    /** Tags with a refresh on {@link #refresher} now. */
+    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     /** {@code org/name@cid} → a tag that pointed at it; a tag's history only grows, so this never goes stale. */
     private final Map<String, ModelRef> versions = new ConcurrentHashMap<>();
 
@@ -54,11 +66,16 @@ public final class ModelCatalog {
                 }
             });
 
-    public ModelCatalog(BlobStore blobs, TagStore tags, Duration tagTtl, LongSupplier nanoTime) {
+    /**
+     * @param refresher runs the refresh-ahead reads of tags (each one store round trip); a caller's thread never waits
+     *     for it
+     */
+    public ModelCatalog(BlobStore blobs, TagStore tags, Duration tagTtl, LongSupplier nanoTime, Executor refresher) {
         this.blobs = Objects.requireNonNull(blobs, "blobs");
         this.tags = Objects.requireNonNull(tags, "tags");
         this.tagTtlNanos = tagTtl.toNanos();
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        this.refresher = Objects.requireNonNull(refresher, "refresher");
     }
 
     /** A tag resolved to its manifest. */
@@ -84,20 +101,55 @@ public final class ModelCatalog {
 
     /** The manifest {@code ref} points at; 404 {@code model_not_found} when the tag does not exist. */
     public Resolved resolve(ModelRef ref) {
+        String key = ref.toString();
         long now = nanoTime.getAsLong();
-        CachedTag cached = tagCache.get(ref.toString());
+        CachedTag cached = tagCache.get(key);
         Cid cid;
         if (cached != null && now - cached.atNanos < tagTtlNanos) {
             cid = cached.cid;
+            if (now - cached.atNanos >= tagTtlNanos / 2) {
+                refreshAhead(key, ref, cached);
+            }
         } else {
             cid = tags.resolve(ref)
                     .orElseThrow(() -> new ProblemException(
                             404,
                             "model_not_found",
                             "no model is published as " + ref + "; list models with GET /v1/models"));
-            tagCache.put(ref.toString(), new CachedTag(cid, now));
+            tagCache.put(key, new CachedTag(cid, now));
         }
         return new Resolved(ref, cid, manifest(cid));
+    }
+
+    /**
+     * Reads {@code ref} from the store on {@link #refresher} and replaces {@code seen} with the answer, unless the entry
+     * changed meanwhile (a {@link #moved} here is newer than what the read saw). The entry is stamped with the time the
+     * read started: the store's answer is at least that fresh.
+     */
+    private void refreshAhead(String key, ModelRef ref, CachedTag seen) {
+        if (!refreshing.add(key)) {
+            return;
+        }
+        try {
+            refresher.execute(() -> {
+                try {
+                    long startedNanos = nanoTime.getAsLong();
+                    Optional<Cid> current = tags.resolve(ref);
+                    if (current.isPresent()) {
+                        tagCache.replace(key, seen, new CachedTag(current.get(), startedNanos));
+                    } else {
+                        tagCache.remove(key, seen); // deleted: the next call reads the store and answers 404
+                    }
+                } catch (RuntimeException storeDown) {
+                    // The entry still expires at its ttl; the first call after it reads the store on its own thread
+                    // and reports the failure to its caller, as without refresh ahead.
+                } finally {
+                    refreshing.remove(key);
+                }
+            });
+        } catch (RejectedExecutionException shuttingDown) {
+            refreshing.remove(key);
+        }
     }
 
     /**

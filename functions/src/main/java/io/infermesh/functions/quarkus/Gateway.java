@@ -125,12 +125,12 @@ public class Gateway {
         S3Config s3 = S3Config.of(st.s3Endpoint(), st.s3AccessKey(), st.s3SecretKey(), st.s3Bucket());
         blobs = S3BlobStore.connect(s3);
         TagStore tags = S3TagStore.connect(s3);
-        catalog = new ModelCatalog(blobs, tags, st.tagCacheTtl(), System::nanoTime);
+        jobs = Executors.newScheduledThreadPool(
+                2, Thread.ofPlatform().daemon().name("gateway-jobs-", 0).factory());
+        catalog = new ModelCatalog(blobs, tags, st.tagCacheTtl(), System::nanoTime, jobs);
         publisher = new Publisher(
                 blobs, tags, namespaces, catalog, st.maxBlobBytes().asLongValue());
 
-        jobs = Executors.newScheduledThreadPool(
-                2, Thread.ofPlatform().daemon().name("gateway-jobs-", 0).factory());
         Scheduler scheduler = Scheduler.of(jobs);
         TokenSigner signer = tokenSigner(clock);
         workers = WorkerSet.create();

@@ -17,9 +17,11 @@ import io.infermesh.store.s3.S3Config;
 import io.infermesh.store.s3.S3TagStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,9 @@ class ModelCatalogIT {
     static final Duration TAG_TTL = Duration.ofSeconds(2);
 
     final AtomicLong nanos = new AtomicLong(5_000_000_000L);
+    /** The catalog's refresher: refreshes wait here until a test runs them. */
+    final Queue<Runnable> refreshes = new ArrayDeque<>();
+
     final EthAddress owner = TestKeys.address(TestKeys.random());
     BlobStore blobs;
     TagStore tags;
@@ -45,7 +50,7 @@ class ModelCatalogIT {
         S3Config config = s3.freshBucket();
         blobs = S3BlobStore.connect(config);
         tags = S3TagStore.connect(config);
-        catalog = new ModelCatalog(blobs, tags, TAG_TTL, nanos::get);
+        catalog = new ModelCatalog(blobs, tags, TAG_TTL, nanos::get, refreshes::add);
         v1 = StoredModels.store(blobs, StoredModels.model("weights v1", owner, "1000"));
         v2 = StoredModels.store(blobs, StoredModels.model("weights v2", owner, "2000"));
     }
@@ -76,6 +81,42 @@ class ModelCatalogIT {
         tags.setTag(ref, v1.cid());
         catalog.moved(ref, v1.cid()); // a publish through this gateway
         assertEquals(v1.cid(), catalog.resolve(ref).manifestCid());
+    }
+
+    @Test
+    void pastHalfItsTtlATagIsReadAgainBesideTheCallOnceAtATime() {
+        ModelRef ref = ModelRef.parse("acme/minilm:prod");
+        tags.setTag(ref, v1.cid());
+        assertEquals(v1.cid(), catalog.resolve(ref).manifestCid());
+        assertEquals(0, refreshes.size(), "a fresh resolution needs no refresh");
+
+        tags.setTag(ref, v2.cid()); // another gateway moves the tag
+        nanos.addAndGet(TAG_TTL.toNanos() / 2);
+        assertEquals(v1.cid(), catalog.resolve(ref).manifestCid(), "the call does not wait for the store");
+        assertEquals(v1.cid(), catalog.resolve(ref).manifestCid());
+        assertEquals(1, refreshes.size(), "one refresh per tag at a time");
+
+        refreshes.remove().run();
+        assertEquals(v2.cid(), catalog.resolve(ref).manifestCid(), "the refresh's answer is used before the ttl");
+        nanos.addAndGet(TAG_TTL.toNanos() - 1); // the first resolution's ttl is long past; the refreshed one's is not
+        tags.setTag(ref, v1.cid());
+        assertEquals(v2.cid(), catalog.resolve(ref).manifestCid());
+        refreshes.remove().run();
+        assertEquals(v1.cid(), catalog.resolve(ref).manifestCid());
+    }
+
+    @Test
+    void aRefreshDoesNotUndoATagMovedHereWhileItRan() {
+        ModelRef ref = ModelRef.parse("acme/minilm:prod");
+        tags.setTag(ref, v1.cid());
+        catalog.resolve(ref);
+        nanos.addAndGet(TAG_TTL.toNanos() / 2);
+        catalog.resolve(ref);
+        Runnable refresh = refreshes.remove();
+
+        catalog.moved(ref, v2.cid()); // published here after the refresh read v1 (the store write is not done yet)
+        refresh.run();
+        assertEquals(v2.cid(), catalog.resolve(ref).manifestCid());
     }
 
     @Test

@@ -55,7 +55,7 @@ class PublisherIT {
         S3Config config = s3.freshBucket();
         blobs = S3BlobStore.connect(config);
         tags = S3TagStore.connect(config);
-        catalog = new ModelCatalog(blobs, tags, java.time.Duration.ofMinutes(10), System::nanoTime);
+        catalog = new ModelCatalog(blobs, tags, java.time.Duration.ofMinutes(10), System::nanoTime, Runnable::run);
         publisher = new Publisher(blobs, tags, new RedisNamespaces(redis.state()), catalog, MAX_BLOB);
     }
 

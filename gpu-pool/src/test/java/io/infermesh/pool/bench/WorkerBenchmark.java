@@ -45,13 +45,17 @@ import org.junit.jupiter.api.io.TempDir;
  *       S3Proxy over presigned URLs, CID verification of every byte, ONNX Runtime session), then again with the
  *       blobs already on the worker's disk.
  *   <li>Closed-loop clients at concurrency 1, 8 and 32 (that many calls outstanding on the async stub), one sentence
- *       per request, with dynamic batching on and off (two worker processes, one after the other): sentences/s, p50
- *       and p99 latency, and where the machine's CPU went meanwhile ({@link CpuShare}: worker process, this JVM's
- *       clients, other processes, idle; percent of one core, so 200 is both cores of a 2-vCPU machine).
+ *       per request, against three worker processes one after the other: dynamic batching with requests grouped by
+ *       size (the default), batching in arrival order ({@code group-by-size} off), and batching off. Each worker
+ *       first serves {@code -Dbench.warmup-seconds} (default 30) of unmeasured load at concurrency 32, as a serving
+ *       worker has long compiled its request path, and each point has its own unmeasured warm-up of max(3 s, point
+ *       length). Reported: sentences/s, p50 and p99 latency, and where the machine's CPU went meanwhile ({@link
+ *       CpuShare}: worker process, this JVM's clients, other processes, idle, and the JIT compiler threads of the
+ *       worker and of this JVM; percent of one core, so 200 is both cores of a 2-vCPU machine).
  * </ol>
  *
  * Run: {@code deploy/bench.sh gpu-pool}. Seconds per point: {@code -Dbench.seconds} (default 5). Extra JVM options
- * for the two worker processes (a profiler, say {@code -XX:StartFlightRecording=filename=/tmp/w-%p.jfr}): {@code
+ * for the worker processes (a profiler, say {@code -XX:StartFlightRecording=filename=/tmp/w-%p.jfr}): {@code
  * -Dbench.worker-java-opts}. Results go to stdout and {@code target/benchmarks/gpu-pool.md}.
  */
 public class WorkerBenchmark {
@@ -66,6 +70,7 @@ public class WorkerBenchmark {
     @Test
     void minilmThroughputLatencyAndColdLoad() throws Exception {
         int seconds = Integer.getInteger("bench.seconds", 5);
+        int warmupSeconds = Integer.getInteger("bench.warmup-seconds", 30);
         List<String> corpus = corpus(512);
         line("# gpu-pool benchmark");
         line("");
@@ -81,17 +86,23 @@ public class WorkerBenchmark {
             line("");
             line("## Worker over gRPC (client threads in the same machine)");
             line("");
+            line("Each worker first served " + warmupSeconds + " s of unmeasured load at concurrency 32; each point"
+                    + " then had max(3 s, " + seconds + " s) of unmeasured warm-up before its " + seconds
+                    + " measured seconds.");
+            line("");
             line("| batching | concurrency | sentences/s | ratio to best raw ORT | p50 ms | p99 ms | requests |"
-                    + " CPU % worker / client / other / idle |");
-            line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+                    + " CPU % worker / client / other / idle | JIT % worker / client |");
+            line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
             List<String> loads = new ArrayList<>();
-            for (boolean batching : new boolean[] {true, false}) {
+            for (WorkerMode mode : WorkerMode.values()) {
                 try (DeployedService worker = DeployedService.start(
                         "worker.sh",
-                        tmp.resolve(batching ? "worker-batching" : "worker-single"),
+                        tmp.resolve(mode.workdir),
                         Map.of(
                                 "INFERMESH_POOL_BATCHING_ENABLED",
-                                Boolean.toString(batching),
+                                Boolean.toString(mode != WorkerMode.SINGLE),
+                                "INFERMESH_POOL_BATCHING_GROUP_BY_SIZE",
+                                Boolean.toString(mode == WorkerMode.BY_SIZE),
                                 "WORKER_JAVA_OPTS",
                                 ("-Xmx1g " + System.getProperty("bench.worker-java-opts", "")).strip()))) {
                     ManagedChannel channel = ManagedChannelBuilder.forTarget(worker.value("WORKER_GRPC"))
@@ -113,10 +124,11 @@ public class WorkerBenchmark {
                         stub.withDeadlineAfter(2, TimeUnit.MINUTES)
                                 .repositoryModelLoad(PublishedModel.loadRequest(MODEL, minilm.presignedParameters()));
                         long warm = System.nanoTime() - t0;
-                        List<String> phases = loadLog(tmp.resolve(batching ? "worker-batching" : "worker-single"));
+                        List<String> phases = loadLog(tmp.resolve(mode.workdir));
                         loads.add(String.format(
-                                "| worker %s | %.0f ms | %.0f ms | %s | %s |",
-                                batching ? "1" : "2",
+                                "| worker %d (%s) | %.0f ms | %.0f ms | %s | %s |",
+                                mode.ordinal() + 1,
+                                mode.label,
                                 cold / 1e6,
                                 warm / 1e6,
                                 phases.size() > 0 ? phases.get(0) : "?",
@@ -124,12 +136,14 @@ public class WorkerBenchmark {
                         List<ModelInferRequest> requests = corpus.stream()
                                 .map(t -> MiniLm.textRequest(MODEL, List.of(t)))
                                 .toList();
+                        runClients(GRPCInferenceServiceGrpc.newStub(channel), requests, 32, warmupSeconds);
                         for (int concurrency : new int[] {1, 8, 32}) {
                             Point p =
                                     drive(channel, requests, concurrency, seconds, Long.parseLong(worker.value("PID")));
                             line(String.format(
-                                    "| %s | %d | %.0f | **%.2f** | %.1f | %.1f | %d | %.0f / %.0f / %.0f / %.0f |",
-                                    batching ? "on" : "off",
+                                    "| %s | %d | %.0f | **%.2f** | %.1f | %.1f | %d | %.0f / %.0f / %.0f / %.0f |"
+                                            + " %.0f / %.0f |",
+                                    mode.label,
                                     concurrency,
                                     p.perSecond,
                                     p.perSecond / best,
@@ -139,7 +153,9 @@ public class WorkerBenchmark {
                                     p.cpu.workerPercent(),
                                     p.cpu.clientPercent(),
                                     p.cpu.otherPercent(),
-                                    p.cpu.idlePercent()));
+                                    p.cpu.idlePercent(),
+                                    p.cpu.workerJitPercent(),
+                                    p.cpu.clientJitPercent()));
                         }
                     } finally {
                         channel.shutdownNow();
@@ -278,6 +294,21 @@ public class WorkerBenchmark {
                     "token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape)));
         }
         return out;
+    }
+
+    /** The worker processes the benchmark starts, in order. */
+    private enum WorkerMode {
+        BY_SIZE("on, by size", "worker-by-size"),
+        ARRIVAL("on, arrival order", "worker-arrival"),
+        SINGLE("off", "worker-single");
+
+        final String label;
+        final String workdir;
+
+        WorkerMode(String label, String workdir) {
+            this.label = label;
+            this.workdir = workdir;
+        }
     }
 
     private record Point(double perSecond, double p50Millis, double p99Millis, long requests, CpuShare cpu) {}

@@ -9,12 +9,8 @@ import java.time.Duration;
  * @param maxQueueDelay how long the oldest waiting request may wait for others to join its batch
  * @param queueCapacity requests that may wait; one more is refused with RESOURCE_EXHAUSTED
  * @param instances executions that may run at once
- * @param groupBySize whether a model that gives its requests a size key ({@link
- *     io.infermesh.pool.spi.LoadedModel#sizeKey}) gets batches of similar sizes drawn from the whole queue; off, or for
- *     a model without keys, batches form in arrival order
  */
-public record BatchingOptions(
-        int maxBatchSize, Duration maxQueueDelay, int queueCapacity, int instances, boolean groupBySize) {
+public record BatchingOptions(int maxBatchSize, Duration maxQueueDelay, int queueCapacity, int instances) {
     public BatchingOptions {
         if (maxBatchSize < 1 || queueCapacity < 1 || instances < 1) {
             throw new IllegalArgumentException("max batch size, queue capacity and instances must be >= 1");
@@ -24,16 +20,11 @@ public record BatchingOptions(
         }
     }
 
-    /** Grouping by size on. */
-    public BatchingOptions(int maxBatchSize, Duration maxQueueDelay, int queueCapacity, int instances) {
-        this(maxBatchSize, maxQueueDelay, queueCapacity, instances, true);
-    }
-
     public boolean batching() {
         return maxBatchSize > 1;
     }
 
     public BatchingOptions withoutBatching() {
-        return new BatchingOptions(1, Duration.ZERO, queueCapacity, instances, groupBySize);
+        return new BatchingOptions(1, Duration.ZERO, queueCapacity, instances);
     }
 }

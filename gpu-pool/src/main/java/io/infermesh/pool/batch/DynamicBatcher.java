@@ -7,7 +7,8 @@ import io.infermesh.pool.WorkerException;
 import io.infermesh.pool.spi.LoadedModel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,91 +16,60 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Queues one model's requests and runs them, combining requests into batches.
  *
  * <p>One scheduler thread forms batches and hands each to one of {@code instances} execution threads. It forms a
  * batch only once an execution slot is free, so while every slot is busy requests pile up in the queue and the next
- * batch is as large as the load allows. A batch always takes the oldest waiting request, so none starves, and at most
- * {@code limit = min(maxBatchSize, share)} rows, where the fair share is
+ * batch is as large as the load allows. Forming a batch: take the oldest request; then add the next requests in
+ * arrival order while the batch has fewer than {@code min(maxBatchSize, share)} rows and the oldest request has waited
+ * less than {@code maxQueueDelay}, where the fair share is
  *
- * <pre>  share = ⌈(rows waiting + rows executing) / instances⌉</pre>
+ * <pre>  share = ⌈(rows queued + rows in this batch + rows executing) / instances⌉</pre>
  *
  * (no limit with one instance). So with a second slot free and nothing else outstanding, a lone request runs at once
- * instead of waiting {@code maxQueueDelay} for company. Without the share, one slot could take almost every
- * outstanding row while the other ran batches of one: under a closed loop of callers that split is stable (the small
- * batch's callers come back while the big batch still runs) and rows in small batches cost up to twice as much
- * (measured with MiniLM; docs/benchmarks.md, gpu-pool run 4). While fewer rows than the limit could join and the
- * oldest request has waited less than {@code maxQueueDelay}, the scheduler waits for more.
- *
- * <p>Which requests join the oldest:
- *
- * <ul>
- *   <li>Arrival order (a model without {@link LoadedModel#sizeKey size keys}, or {@code groupBySize} off): the next
- *       requests as they arrived; the first one that does not stack with the batch, or would take it past {@code
- *       maxBatchSize}, starts the next batch.
- *   <li>By size (the model gives each request a size key): the waiting requests whose keys are nearest the oldest's
- *       ({@link NearestSizeSelection}), from the whole queue. With several instances the share is then {@code
- *       ⌈(rows waiting + rows executing) / (2·instances)⌉}: half of it stays queued, so the next batch again has
- *       requests of several sizes to pick similar ones from (see {@link #GROUPED_SHARE_DIVISOR}).
- * </ul>
- *
- * A request joins only if its inputs stack with the oldest's (same names, types and every dimension but the first).
- * Stacked outputs are split back by rows, so each caller receives exactly the rows of its own inputs, whichever
- * requests it shared the batch with.
+ * instead of waiting {@code maxQueueDelay} for company.
+ * Without the share, one slot could take almost every outstanding row while the other ran batches of one: under a
+ * closed loop of callers that split is stable (the small batch's callers come back while the big batch still runs)
+ * and rows in small batches cost up to twice as much (measured with MiniLM; docs/benchmarks.md, gpu-pool run 4). A
+ * request joins only if its inputs stack with the batch's (same names, types and every dimension but the first); one
+ * that does not starts the next batch. Stacked outputs are split back by rows, so each caller receives exactly the
+ * rows of its own inputs.
  *
  * <p>Backpressure: at most {@code queueCapacity} requests wait; {@link #submit} completes one more exceptionally
- * with RESOURCE_EXHAUSTED at once. A request whose deadline has passed when a batch forms, or when its batch is
+ * with RESOURCE_EXHAUSTED at once. A request whose deadline has passed when its batch forms, or when its batch is
  * about to run, completes with DEADLINE_EXCEEDED and is not executed; so does one whose caller cancelled.
  *
  * <p>Thread-safe. After {@link #close} new requests are refused with UNAVAILABLE; queued ones still run.
  */
 public final class DynamicBatcher implements AutoCloseable {
-    /**
-     * With size keys and several instances, a batch takes at most {@code 1 / GROUPED_SHARE_DIVISOR} of its fair
-     * share. Why: a batch that takes its whole share takes nearly the whole queue (under a closed loop the queue holds
-     * about one share when a slot frees), which leaves nothing to choose from; taking half keeps a queue of about one
-     * batch, so each batch picks similar sizes among about twice as many requests. Simulated for MiniLM's measured run
-     * cost (9 tokens fixed + 1 per padded token) at 2 instances and 8 / 32 / 64 callers: 3–7 % less compute per
-     * sentence than the whole share, nearest by token count or by string length alike; 3 and 4 were no better at 32
-     * callers and worse at 8.
-     */
-    static final int GROUPED_SHARE_DIVISOR = 2;
-
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final String model;
     private final LoadedModel loaded;
     private final BatchingOptions options;
-    private final boolean grouping;
     private final ModelStats stats;
     private final Ticker ticker;
+    private final BlockingQueue<Pending> queue;
     private final Semaphore slots;
     private final ExecutorService executions;
     private final Thread scheduler;
     private final AtomicInteger running = new AtomicInteger();
-    /** Rows of the executions running. */
-    private final AtomicLong runningRows = new AtomicLong();
+    /** Rows of the requests in {@link #queue}, and of the executions running. */
+    private final AtomicLong queuedRows = new AtomicLong();
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition arrived = lock.newCondition();
-    /** Requests not yet in a batch, oldest first. Guarded by {@link #lock}. */
-    private final List<Pending> waiting = new ArrayList<>();
-    /** Rows of {@link #waiting}. Guarded by {@link #lock}. */
-    private long waitingRows;
-    /** Guarded by {@link #lock}. */
-    private boolean closed;
+    private final AtomicLong runningRows = new AtomicLong();
+    private volatile boolean closed;
+    private Pending carried;
 
     public DynamicBatcher(String model, LoadedModel loaded, BatchingOptions options, ModelStats stats, Ticker ticker) {
         this.model = model;
         this.loaded = loaded;
         this.options = loaded.signature().batchable() ? options : options.withoutBatching();
-        this.grouping = this.options.batching() && this.options.groupBySize();
         this.stats = stats;
         this.ticker = ticker;
+        this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
         this.slots = new Semaphore(options.instances());
         int id = SEQUENCE.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
@@ -123,12 +93,7 @@ public final class DynamicBatcher implements AutoCloseable {
 
     /** Requests waiting plus executions running; 0 means the model is idle. */
     public int load() {
-        lock.lock();
-        try {
-            return waiting.size() + running.get();
-        } finally {
-            lock.unlock();
-        }
+        return queue.size() + running.get();
     }
 
     /**
@@ -136,27 +101,20 @@ public final class DynamicBatcher implements AutoCloseable {
      * named), or exceptionally with a {@link WorkerException}.
      */
     public CompletableFuture<List<Tensor>> submit(InferRequest request) {
-        // The key is the model's work; done here, on the caller's thread, outside the lock.
-        OptionalLong key = grouping ? loaded.sizeKey(request.inputs()) : OptionalLong.empty();
-        Pending p = new Pending(request, ticker.nanos(), key);
-        WorkerException refused = null;
-        lock.lock();
-        try {
-            if (closed) {
-                refused = unloading();
-            } else if (waiting.size() >= options.queueCapacity()) {
-                refused = WorkerException.exhausted("the queue of model '" + model + "' is full ("
-                        + options.queueCapacity() + " requests waiting); retry later or on another worker");
-            } else {
-                waiting.add(p);
-                waitingRows += request.batchRows();
-                arrived.signal();
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (refused != null) {
-            p.result.completeExceptionally(refused);
+        Pending p = new Pending(request, ticker.nanos());
+        // Counted before the offer, so the scheduler never sees a queued request whose rows are not counted yet.
+        queuedRows.addAndGet(request.batchRows());
+        if (closed) {
+            queuedRows.addAndGet(-request.batchRows());
+            p.result.completeExceptionally(unloading());
+        } else if (!queue.offer(p)) {
+            queuedRows.addAndGet(-request.batchRows());
+            p.result.completeExceptionally(WorkerException.exhausted("the queue of model '" + model + "' is full ("
+                    + options.queueCapacity() + " requests waiting); retry later or on another worker"));
+        } else if (closed && queue.remove(p)) {
+            // close() may have drained the queue between the check above and the offer.
+            queuedRows.addAndGet(-request.batchRows());
+            p.result.completeExceptionally(unloading());
         }
         return p.result;
     }
@@ -164,21 +122,9 @@ public final class DynamicBatcher implements AutoCloseable {
     private void schedule() {
         try {
             // After close(), keep going until everything queued has run: unloading is graceful.
-            while (true) {
+            while (!closed || carried != null || !queue.isEmpty()) {
                 slots.acquire();
-                List<Pending> expired = new ArrayList<>();
-                List<Pending> batch;
-                lock.lock();
-                try {
-                    if (closed && waiting.isEmpty()) {
-                        break;
-                    }
-                    batch = nextBatch(expired);
-                } finally {
-                    lock.unlock();
-                }
-                // Futures complete outside the lock: their callbacks (the gRPC response) run on this thread.
-                expired.forEach(this::expire);
+                List<Pending> batch = nextBatch();
                 if (batch.isEmpty()) {
                     slots.release();
                     continue;
@@ -202,152 +148,58 @@ public final class DynamicBatcher implements AutoCloseable {
         drain();
     }
 
-    /**
-     * Forms the next batch out of {@link #waiting}, waiting for requests while it could grow; empty when there is
-     * nothing to run yet. Requests that must not run go to {@code expired}. Called with the lock held.
-     */
-    private List<Pending> nextBatch(List<Pending> expired) throws InterruptedException {
-        if (waiting.isEmpty()) {
-            arrived.await(50, TimeUnit.MILLISECONDS);
+    private List<Pending> nextBatch() throws InterruptedException {
+        Pending first = carried != null ? carried : take(queue.poll(50, TimeUnit.MILLISECONDS));
+        carried = null;
+        List<Pending> batch = new ArrayList<>();
+        if (first == null || !runnable(first)) {
+            return batch;
         }
-        dropUnrunnable(expired);
-        if (waiting.isEmpty()) {
-            return List.of();
-        }
-        Pending first = waiting.getFirst();
-        boolean bySize = grouping && first.sizeKey.isPresent();
+        batch.add(first);
+        long rows = first.request.batchRows();
         long closeAt = first.enqueuedNanos + options.maxQueueDelay().toNanos();
-        long limit = limit(bySize);
-        while (!full(first, bySize, limit)) {
+        while (rows < Math.min(options.maxBatchSize(), fairShare(rows))) {
             long wait = closeAt - ticker.nanos();
-            if (wait <= 0) {
+            Pending next = take(wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll());
+            if (next == null) {
                 break;
             }
-            arrived.awaitNanos(wait);
-            limit = limit(bySize);
-        }
-        dropUnrunnable(expired);
-        if (waiting.isEmpty() || waiting.getFirst() != first) {
-            // The oldest expired while the batch formed: start over from the new oldest.
-            return List.of();
-        }
-        int[] chosen = bySize ? bySize(first, limit) : inArrivalOrder(first, limit);
-        List<Pending> batch = new ArrayList<>(chosen.length);
-        for (int i : chosen) {
-            batch.add(waiting.get(i));
-        }
-        // Remove the chosen from the back, so earlier indices stay valid.
-        for (int k = chosen.length - 1; k >= 0; k--) {
-            waitingRows -= waiting.remove(chosen[k]).request.batchRows();
+            if (!runnable(next)) {
+                continue;
+            }
+            long nextRows = next.request.batchRows();
+            if (rows + nextRows > options.maxBatchSize() || !stacks(first.request, next.request)) {
+                carried = next;
+                break;
+            }
+            batch.add(next);
+            rows += nextRows;
         }
         return batch;
     }
 
-    /** Rows a batch may take now: {@code min(maxBatchSize, share)} as in the class comment. */
-    private long limit(boolean bySize) {
-        int instances = options.instances();
-        if (instances == 1) {
-            // Nothing else could take the rows: only waiting for later arrivals makes a batch larger.
-            return options.maxBatchSize();
+    /** Marks a request as taken off the queue (its rows no longer count as queued). */
+    private Pending take(Pending p) {
+        if (p != null) {
+            queuedRows.addAndGet(-p.request.batchRows());
         }
-        long parts = bySize ? (long) instances * GROUPED_SHARE_DIVISOR : instances;
-        long outstanding = waitingRows + runningRows.get();
-        long share = Math.max(1, (outstanding + parts - 1) / parts);
-        return Math.min(options.maxBatchSize(), share);
-    }
-
-    /** Whether the batch that {@code first} starts cannot grow by waiting longer. */
-    private boolean full(Pending first, boolean bySize, long limit) {
-        long rows = first.request.batchRows();
-        for (int i = 1; i < waiting.size() && rows < limit; i++) {
-            Pending p = waiting.get(i);
-            if (bySize) {
-                if (joins(first, p)) {
-                    rows += p.request.batchRows();
-                }
-            } else if (!stacks(first.request, p.request) || rows + p.request.batchRows() > options.maxBatchSize()) {
-                // In arrival order this request starts the next batch: waiting adds nothing to this one.
-                return true;
-            } else {
-                rows += p.request.batchRows();
-            }
-        }
-        return rows >= limit;
-    }
-
-    private int[] inArrivalOrder(Pending first, long limit) {
-        long rows = first.request.batchRows();
-        int n = 1;
-        while (n < waiting.size() && rows < limit) {
-            Pending p = waiting.get(n);
-            long r = p.request.batchRows();
-            if (!stacks(first.request, p.request) || rows + r > options.maxBatchSize()) {
-                break;
-            }
-            rows += r;
-            n++;
-        }
-        int[] chosen = new int[n];
-        for (int i = 0; i < n; i++) {
-            chosen[i] = i;
-        }
-        return chosen;
-    }
-
-    private int[] bySize(Pending first, long limit) {
-        int n = waiting.size();
-        long[] keys = new long[n];
-        long[] rows = new long[n];
-        boolean[] joins = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            Pending p = waiting.get(i);
-            keys[i] = p.sizeKey.orElse(0);
-            rows[i] = p.request.batchRows();
-            joins[i] = i == 0 || joins(first, p);
-        }
-        return NearestSizeSelection.select(keys, rows, joins, limit);
-    }
-
-    /** Whether {@code p} may join a batch by size that {@code first} starts. */
-    private static boolean joins(Pending first, Pending p) {
-        return p.sizeKey.isPresent() && stacks(first.request, p.request);
+        return p;
     }
 
     /**
-     * Takes requests that must not run (caller gone, deadline passed) out of {@link #waiting}; those whose deadline
-     * passed go to {@code expired}. Called with the lock held.
+     * Rows a batch may take so that every execution slot gets an equal part of the rows outstanding now: those
+     * queued, those already in the batch being formed ({@code batchRows}) and those executing. A request carried
+     * over to the next batch counts as queued.
      */
-    private void dropUnrunnable(List<Pending> expired) {
-        long now = ticker.nanos();
-        int kept = 0;
-        for (int i = 0; i < waiting.size(); i++) {
-            Pending p = waiting.get(i);
-            boolean gone = p.result.isDone();
-            if (gone || pastDeadline(p, now)) {
-                waitingRows -= p.request.batchRows();
-                if (!gone) {
-                    expired.add(p);
-                }
-            } else {
-                waiting.set(kept++, p);
-            }
+    private long fairShare(long batchRows) {
+        int instances = options.instances();
+        if (instances == 1) {
+            // Nothing else could take the rows: only waiting for later arrivals makes a batch larger.
+            return Long.MAX_VALUE;
         }
-        waiting.subList(kept, waiting.size()).clear();
-    }
-
-    private static boolean pastDeadline(Pending p, long now) {
-        long deadline = p.request.deadlineNanos();
-        // Compare by difference (nanoTime may be negative); MAX_VALUE means no deadline.
-        return deadline != Long.MAX_VALUE && now - deadline >= 0;
-    }
-
-    private void expire(Pending p) {
-        long waited = ticker.nanos() - p.enqueuedNanos;
-        stats.recordFailure(waited);
-        p.result.completeExceptionally(new WorkerException(
-                WorkerException.Code.DEADLINE_EXCEEDED,
-                "the deadline passed after " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms in the queue of model '"
-                        + model + "'; the request was not run"));
+        long carriedRows = carried != null ? carried.request.batchRows() : 0;
+        long outstanding = queuedRows.get() + carriedRows + batchRows + runningRows.get();
+        return Math.max(1, (outstanding + instances - 1) / instances);
     }
 
     /** Completes requests that must not run (deadline passed, caller gone); true for the rest. */
@@ -355,8 +207,15 @@ public final class DynamicBatcher implements AutoCloseable {
         if (p.result.isDone()) {
             return false;
         }
-        if (pastDeadline(p, ticker.nanos())) {
-            expire(p);
+        long deadline = p.request.deadlineNanos();
+        // Compare by difference (nanoTime may be negative); MAX_VALUE means no deadline.
+        if (deadline != Long.MAX_VALUE && ticker.nanos() - deadline >= 0) {
+            long waited = ticker.nanos() - p.enqueuedNanos;
+            stats.recordFailure(waited);
+            p.result.completeExceptionally(new WorkerException(
+                    WorkerException.Code.DEADLINE_EXCEEDED,
+                    "the deadline passed after " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms in the queue of model '"
+                            + model + "'; the request was not run"));
             return false;
         }
         return true;
@@ -469,16 +328,12 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     private void drain() {
-        List<Pending> left;
-        lock.lock();
-        try {
-            left = new ArrayList<>(waiting);
-            waiting.clear();
-            waitingRows = 0;
-        } finally {
-            lock.unlock();
+        if (carried != null) {
+            carried.result.completeExceptionally(unloading());
+            carried = null;
         }
-        for (Pending p : left) {
+        Pending p;
+        while ((p = take(queue.poll())) != null) {
             p.result.completeExceptionally(unloading());
         }
     }
@@ -486,13 +341,7 @@ public final class DynamicBatcher implements AutoCloseable {
     /** Refuses new requests, runs the ones already queued, and waits for every execution to finish. */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            closed = true;
-            arrived.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        closed = true;
         try {
             scheduler.join();
         } catch (InterruptedException e) {
@@ -513,13 +362,11 @@ public final class DynamicBatcher implements AutoCloseable {
     private static final class Pending {
         final InferRequest request;
         final long enqueuedNanos;
-        final OptionalLong sizeKey;
         final CompletableFuture<List<Tensor>> result = new CompletableFuture<>();
 
-        Pending(InferRequest request, long enqueuedNanos, OptionalLong sizeKey) {
+        Pending(InferRequest request, long enqueuedNanos) {
             this.request = request;
             this.enqueuedNanos = enqueuedNanos;
-            this.sizeKey = sizeKey;
         }
     }
 }

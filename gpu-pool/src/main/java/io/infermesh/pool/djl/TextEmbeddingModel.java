@@ -13,7 +13,6 @@ import io.infermesh.pool.TensorInfo;
 import io.infermesh.pool.TensorShape;
 import io.infermesh.pool.WorkerException;
 import io.infermesh.pool.spi.LoadedModel;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -21,7 +20,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 
 /**
  * Sentence embeddings from a BERT-style ONNX model: strings in, one unit-length FP32 vector per string out.
@@ -102,30 +100,6 @@ final class TextEmbeddingModel implements LoadedModel {
     @Override
     public ModelSignature signature() {
         return signature;
-    }
-
-    /**
-     * The UTF-8 length in bytes of the request's longest string: the row that sets the padding of any run it joins.
-     * Why bytes and not tokens: tokenizing here would run the tokenizer twice per string (here, on the gRPC thread,
-     * and again in {@link #infer}), while the lengths are in the BYTES framing already; for one tokenizer and one
-     * language tokens follow bytes closely (correlation 0.98 over the benchmark's 512 sentences with MiniLM's
-     * tokenizer), and grouping by either gave the same result in a simulation (docs/benchmarks.md, gpu-pool run 6).
-     */
-    @Override
-    public OptionalLong sizeKey(List<Tensor> inputs) {
-        return OptionalLong.of(longestElementBytes(inputs.getFirst()));
-    }
-
-    /** The longest element of a BYTES tensor, in bytes, read from its framing without copying; 0 when it has none. */
-    static long longestElementBytes(Tensor strings) {
-        ByteBuffer framed = strings.data();
-        long longest = 0;
-        while (framed.remaining() >= Integer.BYTES) {
-            int length = framed.getInt();
-            longest = Math.max(longest, length);
-            framed.position(framed.position() + length);
-        }
-        return longest;
     }
 
     @Override

@@ -191,8 +191,8 @@ public class Worker {
 
     private BatchingOptions batching() {
         WorkerConfig.Batching b = config.batching();
-        BatchingOptions options = new BatchingOptions(
-                b.maxBatchSize(), b.maxQueueDelay(), b.queueCapacity(), b.instances(), b.groupBySize());
+        BatchingOptions options =
+                new BatchingOptions(b.maxBatchSize(), b.maxQueueDelay(), b.queueCapacity(), b.instances());
         return b.enabled() ? options : options.withoutBatching();
     }
 

@@ -83,13 +83,6 @@ public interface WorkerConfig {
         /** Executions of one model that may run at once. */
         @WithDefault("2")
         int instances();
-
-        /**
-         * Batches of similar request sizes drawn from the whole queue, for models that report a size (text
-         * embeddings: string length); off: arrival order.
-         */
-        @WithDefault("true")
-        boolean groupBySize();
     }
 
     /** ONNX Runtime session threads (0 = ONNX Runtime's default). */

@@ -19,7 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,28 +37,8 @@ class DynamicBatcherTest {
      */
     static class Doubler implements LoadedModel {
         final List<Integer> executions = new CopyOnWriteArrayList<>();
-        /** Per execution, the first element of each row of {@code x}, in the order the rows were stacked. */
-        final List<List<Float>> rows = new CopyOnWriteArrayList<>();
-
         volatile CountDownLatch gate = new CountDownLatch(0);
         final CountDownLatch entered = new CountDownLatch(1);
-        /** When set, a request's size key is the first element of its {@code x}. */
-        volatile boolean sized;
-
-        @Override
-        public OptionalLong sizeKey(List<Tensor> inputs) {
-            return sized ? OptionalLong.of((long) inputs.get(0).floats()[0]) : OptionalLong.empty();
-        }
-
-        static List<Float> firstColumn(Tensor x) {
-            float[] v = x.floats();
-            int cols = Math.toIntExact(x.shape().dim(1));
-            List<Float> out = new ArrayList<>();
-            for (int r = 0; r < x.shape().dim(0); r++) {
-                out.add(v[r * cols]);
-            }
-            return out;
-        }
 
         @Override
         public ModelSignature signature() {
@@ -83,7 +62,6 @@ class DynamicBatcherTest {
             }
             Tensor x = inputs.get(0);
             executions.add(Math.toIntExact(x.shape().dim(0)));
-            rows.add(firstColumn(x));
             float[] v = x.floats();
             for (int i = 0; i < v.length; i++) {
                 v[i] *= 2;
@@ -164,7 +142,6 @@ class DynamicBatcherTest {
         private final Semaphore started = new Semaphore(0);
         private final AtomicInteger next = new AtomicInteger();
         private final List<Integer> sizes = new CopyOnWriteArrayList<>();
-        private final List<List<Float>> startedRows = new CopyOnWriteArrayList<>();
 
         Stepped(int executions) {
             for (int i = 0; i < executions; i++) {
@@ -178,7 +155,6 @@ class DynamicBatcherTest {
             synchronized (this) {
                 mine = releases.get(next.getAndIncrement());
                 sizes.add(Math.toIntExact(inputs.get(0).shape().dim(0)));
-                startedRows.add(firstColumn(inputs.get(0)));
             }
             started.release();
             try {
@@ -201,120 +177,6 @@ class DynamicBatcherTest {
         List<Integer> started() {
             return List.copyOf(sizes);
         }
-
-        /** {@link Doubler#rows} of the executions in the order they started. */
-        List<List<Float>> startedRows() {
-            return List.copyOf(startedRows);
-        }
-    }
-
-    /** A ticker that moves only when the test moves it. */
-    private static final class ManualTicker implements Ticker {
-        volatile long now = 1_000;
-
-        @Override
-        public long nanos() {
-            return now;
-        }
-    }
-
-    private static List<CompletableFuture<List<Tensor>>> submitSized(DynamicBatcher b, int... keys) {
-        List<CompletableFuture<List<Tensor>>> out = new ArrayList<>();
-        for (int k : keys) {
-            out.add(b.submit(request(1, 1, k, "k" + k)));
-        }
-        return out;
-    }
-
-    private static void awaitAll(List<CompletableFuture<List<Tensor>>> futures) throws Exception {
-        for (CompletableFuture<List<Tensor>> f : futures) {
-            f.get(5, TimeUnit.SECONDS);
-        }
-    }
-
-    @Test
-    void batchesQueuedRequestsOfSimilarSizeTogetherWhenTheModelGivesSizes() throws Exception {
-        Doubler model = new Doubler();
-        model.sized = true;
-        model.gate = new CountDownLatch(1);
-        DynamicBatcher b = batcher(model, new BatchingOptions(3, Duration.ZERO, 64, 1), new ManualTicker());
-        var blocker = b.submit(request(1, 1, 0, "b"));
-        assertTrue(model.entered.await(5, TimeUnit.SECONDS));
-        var all = submitSized(b, 10, 50, 11, 52, 12, 51);
-        model.gate.countDown();
-        blocker.get(5, TimeUnit.SECONDS);
-        awaitAll(all);
-        assertEquals(List.of(List.of(0f), List.of(10f, 11f, 12f), List.of(50f, 52f, 51f)), model.rows);
-        // Each caller still gets its own row back, doubled.
-        for (int i = 0; i < all.size(); i++) {
-            float key = new float[] {10, 50, 11, 52, 12, 51}[i];
-            assertArrayEquals(new float[] {2 * key}, all.get(i).get().get(0).floats());
-        }
-    }
-
-    @Test
-    void batchesInArrivalOrderWhenGroupingBySizeIsOff() throws Exception {
-        Doubler model = new Doubler();
-        model.sized = true;
-        model.gate = new CountDownLatch(1);
-        DynamicBatcher b = batcher(model, new BatchingOptions(3, Duration.ZERO, 64, 1, false), new ManualTicker());
-        var blocker = b.submit(request(1, 1, 0, "b"));
-        assertTrue(model.entered.await(5, TimeUnit.SECONDS));
-        var all = submitSized(b, 10, 50, 11, 52, 12, 51);
-        model.gate.countDown();
-        blocker.get(5, TimeUnit.SECONDS);
-        awaitAll(all);
-        assertEquals(List.of(List.of(0f), List.of(10f, 50f, 11f), List.of(52f, 12f, 51f)), model.rows);
-    }
-
-    @Test
-    void takesHalfItsFairShareWhenGroupingBySizeSoTheNextBatchStillHasSizesToChooseFrom() throws Exception {
-        Stepped model = new Stepped(16);
-        model.sized = true;
-        DynamicBatcher b = batcher(model, new BatchingOptions(32, Duration.ZERO, 64, 2), new ManualTicker());
-        List<CompletableFuture<List<Tensor>>> all = new ArrayList<>(submitSized(b, 1));
-        model.awaitStarted(1);
-        all.addAll(submitSized(b, 2));
-        model.awaitStarted(1);
-        // Both slots busy: 12 requests of two size classes queue up, interleaved.
-        all.addAll(submitSized(b, 5, 40, 6, 41, 7, 42, 8, 43, 9, 44, 10, 45));
-        model.release(0);
-        model.awaitStarted(1);
-        // 12 waiting + 1 running: ⌈13 / (2 · 2)⌉ = 4 rows, the oldest (5) and the three nearest it.
-        model.release(1);
-        model.awaitStarted(1);
-        // 8 waiting + 4 running: ⌈12 / 4⌉ = 3, the new oldest (40) and the two nearest it.
-        for (int i = 2; i < 16; i++) {
-            model.release(i);
-        }
-        awaitAll(all);
-        assertEquals(
-                List.of(List.of(1f), List.of(2f), List.of(5f, 6f, 7f, 8f), List.of(40f, 41f, 42f)),
-                model.startedRows().subList(0, 4));
-        assertEquals(14, model.started().stream().mapToInt(Integer::intValue).sum());
-    }
-
-    @Test
-    void dropsARequestWhoseDeadlinePassedFromTheMiddleOfTheQueueWhenGroupingBySize() throws Exception {
-        Doubler model = new Doubler();
-        model.sized = true;
-        model.gate = new CountDownLatch(1);
-        ManualTicker ticker = new ManualTicker();
-        DynamicBatcher b = batcher(model, new BatchingOptions(8, Duration.ZERO, 8, 1), ticker);
-        var running = b.submit(request(1, 1, 0, "x"));
-        assertTrue(model.entered.await(5, TimeUnit.SECONDS));
-        var early = b.submit(request(1, 1, 10, "early"));
-        InferRequest r = request(1, 1, 11, "late");
-        var late = b.submit(new InferRequest("late", r.inputs(), Set.of(), ticker.now + 1_000));
-        var after = b.submit(request(1, 1, 12, "after"));
-        ticker.now += 1_000;
-        model.gate.countDown();
-        running.get(5, TimeUnit.SECONDS);
-        early.get(5, TimeUnit.SECONDS);
-        after.get(5, TimeUnit.SECONDS);
-        assertEquals(WorkerException.Code.DEADLINE_EXCEEDED, cause(late).code());
-        assertEquals(List.of(List.of(0f), List.of(10f, 12f)), model.rows);
-        assertEquals(1, b.stats().snapshot().fail().count());
     }
 
     @Test

@@ -45,10 +45,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       S3Proxy over presigned URLs, CID verification of every byte, ONNX Runtime session), then again with the
  *       blobs already on the worker's disk.
  *   <li>Closed-loop clients at concurrency 1, 8 and 32 (that many calls outstanding on the async stub), one sentence
- *       per request, against three worker processes one after the other: dynamic batching with requests grouped by
- *       size (the default), batching in arrival order ({@code group-by-size} off), and batching off. Each worker
- *       first serves {@code -Dbench.warmup-seconds} (default 30) of unmeasured load at concurrency 32, as a serving
- *       worker has long compiled its request path, and each point has its own unmeasured warm-up of max(3 s, point
+ *       per request, with dynamic batching on and off (two worker processes, one after the other). Each worker first
+ *       serves {@code -Dbench.warmup-seconds} (default 60) of unmeasured load at concurrency 32, as a serving worker
+ *       has long compiled its request path (after 15–40 s of load the worker's JIT compiler still took up to 11 % of a
+ *       core; docs/benchmarks.md, gpu-pool run 6), and each point has its own unmeasured warm-up of max(3 s, point
  *       length). Reported: sentences/s, p50 and p99 latency, and where the machine's CPU went meanwhile ({@link
  *       CpuShare}: worker process, this JVM's clients, other processes, idle, and the JIT compiler threads of the
  *       worker and of this JVM; percent of one core, so 200 is both cores of a 2-vCPU machine).
@@ -70,7 +70,7 @@ public class WorkerBenchmark {
     @Test
     void minilmThroughputLatencyAndColdLoad() throws Exception {
         int seconds = Integer.getInteger("bench.seconds", 5);
-        int warmupSeconds = Integer.getInteger("bench.warmup-seconds", 30);
+        int warmupSeconds = Integer.getInteger("bench.warmup-seconds", 60);
         List<String> corpus = corpus(512);
         line("# gpu-pool benchmark");
         line("");
@@ -94,15 +94,13 @@ public class WorkerBenchmark {
                     + " CPU % worker / client / other / idle | JIT % worker / client |");
             line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
             List<String> loads = new ArrayList<>();
-            for (WorkerMode mode : WorkerMode.values()) {
+            for (boolean batching : new boolean[] {true, false}) {
                 try (DeployedService worker = DeployedService.start(
                         "worker.sh",
-                        tmp.resolve(mode.workdir),
+                        tmp.resolve(batching ? "worker-batching" : "worker-single"),
                         Map.of(
                                 "INFERMESH_POOL_BATCHING_ENABLED",
-                                Boolean.toString(mode != WorkerMode.SINGLE),
-                                "INFERMESH_POOL_BATCHING_GROUP_BY_SIZE",
-                                Boolean.toString(mode == WorkerMode.BY_SIZE),
+                                Boolean.toString(batching),
                                 "WORKER_JAVA_OPTS",
                                 ("-Xmx1g " + System.getProperty("bench.worker-java-opts", "")).strip()))) {
                     ManagedChannel channel = ManagedChannelBuilder.forTarget(worker.value("WORKER_GRPC"))
@@ -124,11 +122,10 @@ public class WorkerBenchmark {
                         stub.withDeadlineAfter(2, TimeUnit.MINUTES)
                                 .repositoryModelLoad(PublishedModel.loadRequest(MODEL, minilm.presignedParameters()));
                         long warm = System.nanoTime() - t0;
-                        List<String> phases = loadLog(tmp.resolve(mode.workdir));
+                        List<String> phases = loadLog(tmp.resolve(batching ? "worker-batching" : "worker-single"));
                         loads.add(String.format(
-                                "| worker %d (%s) | %.0f ms | %.0f ms | %s | %s |",
-                                mode.ordinal() + 1,
-                                mode.label,
+                                "| worker %s | %.0f ms | %.0f ms | %s | %s |",
+                                batching ? "1" : "2",
                                 cold / 1e6,
                                 warm / 1e6,
                                 phases.size() > 0 ? phases.get(0) : "?",
@@ -143,7 +140,7 @@ public class WorkerBenchmark {
                             line(String.format(
                                     "| %s | %d | %.0f | **%.2f** | %.1f | %.1f | %d | %.0f / %.0f / %.0f / %.0f |"
                                             + " %.0f / %.0f |",
-                                    mode.label,
+                                    batching ? "on" : "off",
                                     concurrency,
                                     p.perSecond,
                                     p.perSecond / best,
@@ -294,21 +291,6 @@ public class WorkerBenchmark {
                     "token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape)));
         }
         return out;
-    }
-
-    /** The worker processes the benchmark starts, in order. */
-    private enum WorkerMode {
-        BY_SIZE("on, by size", "worker-by-size"),
-        ARRIVAL("on, arrival order", "worker-arrival"),
-        SINGLE("off", "worker-single");
-
-        final String label;
-        final String workdir;
-
-        WorkerMode(String label, String workdir) {
-            this.label = label;
-            this.workdir = workdir;
-        }
     }
 
     private record Point(double perSecond, double p50Millis, double p99Millis, long requests, CpuShare cpu) {}

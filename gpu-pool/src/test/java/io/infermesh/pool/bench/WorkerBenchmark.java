@@ -45,13 +45,17 @@ import org.junit.jupiter.api.io.TempDir;
  *       S3Proxy over presigned URLs, CID verification of every byte, ONNX Runtime session), then again with the
  *       blobs already on the worker's disk.
  *   <li>Closed-loop clients at concurrency 1, 8 and 32 (that many calls outstanding on the async stub), one sentence
- *       per request, with dynamic batching on and off (two worker processes, one after the other): sentences/s, p50
- *       and p99 latency, and where the machine's CPU went meanwhile ({@link CpuShare}: worker process, this JVM's
- *       clients, other processes, idle; percent of one core, so 200 is both cores of a 2-vCPU machine).
+ *       per request, with dynamic batching on and off (two worker processes, one after the other). Each worker first
+ *       serves {@code -Dbench.warmup-seconds} (default 60) of unmeasured load at concurrency 32, as a serving worker
+ *       has long compiled its request path (after 15–40 s of load the worker's JIT compiler still took up to 11 % of a
+ *       core; docs/benchmarks.md, gpu-pool run 6), and each point has its own unmeasured warm-up of max(3 s, point
+ *       length). Reported: sentences/s, p50 and p99 latency, and where the machine's CPU went meanwhile ({@link
+ *       CpuShare}: worker process, this JVM's clients, other processes, idle, and the JIT compiler threads of the
+ *       worker and of this JVM; percent of one core, so 200 is both cores of a 2-vCPU machine).
  * </ol>
  *
  * Run: {@code deploy/bench.sh gpu-pool}. Seconds per point: {@code -Dbench.seconds} (default 5). Extra JVM options
- * for the two worker processes (a profiler, say {@code -XX:StartFlightRecording=filename=/tmp/w-%p.jfr}): {@code
+ * for the worker processes (a profiler, say {@code -XX:StartFlightRecording=filename=/tmp/w-%p.jfr}): {@code
  * -Dbench.worker-java-opts}. Results go to stdout and {@code target/benchmarks/gpu-pool.md}.
  */
 public class WorkerBenchmark {
@@ -66,6 +70,7 @@ public class WorkerBenchmark {
     @Test
     void minilmThroughputLatencyAndColdLoad() throws Exception {
         int seconds = Integer.getInteger("bench.seconds", 5);
+        int warmupSeconds = Integer.getInteger("bench.warmup-seconds", 60);
         List<String> corpus = corpus(512);
         line("# gpu-pool benchmark");
         line("");
@@ -81,9 +86,13 @@ public class WorkerBenchmark {
             line("");
             line("## Worker over gRPC (client threads in the same machine)");
             line("");
+            line("Each worker first served " + warmupSeconds + " s of unmeasured load at concurrency 32; each point"
+                    + " then had max(3 s, " + seconds + " s) of unmeasured warm-up before its " + seconds
+                    + " measured seconds.");
+            line("");
             line("| batching | concurrency | sentences/s | ratio to best raw ORT | p50 ms | p99 ms | requests |"
-                    + " CPU % worker / client / other / idle |");
-            line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+                    + " CPU % worker / client / other / idle | JIT % worker / client |");
+            line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
             List<String> loads = new ArrayList<>();
             for (boolean batching : new boolean[] {true, false}) {
                 try (DeployedService worker = DeployedService.start(
@@ -124,11 +133,13 @@ public class WorkerBenchmark {
                         List<ModelInferRequest> requests = corpus.stream()
                                 .map(t -> MiniLm.textRequest(MODEL, List.of(t)))
                                 .toList();
+                        runClients(GRPCInferenceServiceGrpc.newStub(channel), requests, 32, warmupSeconds);
                         for (int concurrency : new int[] {1, 8, 32}) {
                             Point p =
                                     drive(channel, requests, concurrency, seconds, Long.parseLong(worker.value("PID")));
                             line(String.format(
-                                    "| %s | %d | %.0f | **%.2f** | %.1f | %.1f | %d | %.0f / %.0f / %.0f / %.0f |",
+                                    "| %s | %d | %.0f | **%.2f** | %.1f | %.1f | %d | %.0f / %.0f / %.0f / %.0f |"
+                                            + " %.0f / %.0f |",
                                     batching ? "on" : "off",
                                     concurrency,
                                     p.perSecond,
@@ -139,7 +150,9 @@ public class WorkerBenchmark {
                                     p.cpu.workerPercent(),
                                     p.cpu.clientPercent(),
                                     p.cpu.otherPercent(),
-                                    p.cpu.idlePercent()));
+                                    p.cpu.idlePercent(),
+                                    p.cpu.workerJitPercent(),
+                                    p.cpu.clientJitPercent()));
                         }
                     } finally {
                         channel.shutdownNow();

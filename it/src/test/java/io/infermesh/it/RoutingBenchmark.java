@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * difference is the choice of worker alone. Each worker's Prometheus counter says how many calls it served.
  *
  * <p>Settings: {@code -Dbench.rate} requests/s (default 30), {@code -Dbench.seconds} per phase (default 15), {@code
- * -Dbench.slowdown} (default 10).
+ * -Dbench.slowdown} (default 10), {@code -Dbench.warmup-seconds} of closed-loop warm-up per gateway (default 20).
  */
 class RoutingBenchmark {
     private static final Pattern SUCCESS =
@@ -50,6 +50,7 @@ class RoutingBenchmark {
         int rate = Integer.getInteger("bench.rate", 30);
         int seconds = Integer.getInteger("bench.seconds", 15);
         String slowdown = System.getProperty("bench.slowdown", "10");
+        int warmUp = Integer.getInteger("bench.warmup-seconds", 20);
 
         Map<String, String> roundRobinSettings = new LinkedHashMap<>(NO_RATE_LIMIT);
         roundRobinSettings.put("INFERMESH_GATEWAY_INFERENCE_BALANCER", "round-robin");
@@ -82,7 +83,10 @@ class RoutingBenchmark {
         Supplier<CompletableFuture<?>> viaRoundRobin =
                 () -> OpenLoop.embeddings(loop, roundRobin.get("GATEWAY_URL"), apiKey, body);
 
-        // Warm both gateways (JIT, connections, the balancer's estimates) before measuring.
+        // Warm both gateways (JIT, connections, the balancer's estimates) before measuring: closed loops, then a few
+        // seconds at the measured rate.
+        long warmOurs = OpenLoop.closedLoop(viaOurs, 4, warmUp);
+        long warmRoundRobin = OpenLoop.closedLoop(viaRoundRobin, 4, warmUp);
         OpenLoop.run(viaOurs, rate, 5);
         OpenLoop.run(viaRoundRobin, rate, 5);
         List<Long> ours = new ArrayList<>();
@@ -123,7 +127,13 @@ class RoutingBenchmark {
                 .append(rate)
                 .append(" requests/s open loop, 2 × ")
                 .append(seconds)
-                .append(" s per balancer, alternating; hedging off.\n\n");
+                .append(" s per balancer, alternating; hedging off. Warmed first by closed loops of 4 callers for ")
+                .append(warmUp)
+                .append(" s per gateway (")
+                .append(warmOurs)
+                .append(" calls through ours, ")
+                .append(warmRoundRobin)
+                .append(" through round robin), then 5 s each at the rate.\n\n");
         md.append("| balancer | calls | p50 ms | p90 ms | p99 ms | max ms | calls served by the slow worker |\n");
         md.append("| --- | --- | --- | --- | --- | --- | --- |\n");
         row(md, "round robin (baseline)", rr, roundRobinServed);

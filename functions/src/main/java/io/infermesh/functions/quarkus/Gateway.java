@@ -62,6 +62,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +103,7 @@ public class Gateway {
     private LoadSpecs loadSpecs;
     private PaidInference inference;
     private ScheduledExecutorService jobs;
+    private ExecutorService tagRefresher;
     private String keyId;
     private String publicKey;
 
@@ -125,12 +127,16 @@ public class Gateway {
         S3Config s3 = S3Config.of(st.s3Endpoint(), st.s3AccessKey(), st.s3SecretKey(), st.s3Bucket());
         blobs = S3BlobStore.connect(s3);
         TagStore tags = S3TagStore.connect(s3);
-        jobs = Executors.newScheduledThreadPool(
-                2, Thread.ofPlatform().daemon().name("gateway-jobs-", 0).factory());
-        catalog = new ModelCatalog(blobs, tags, st.tagCacheTtl(), System::nanoTime, jobs);
+        // Refresh-ahead reads of tags get their own virtual threads: one S3 round trip each, at most one per tag in
+        // use at a time, and never in the way of the router's timers on the jobs pool.
+        tagRefresher = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("tag-refresh-", 0).factory());
+        catalog = new ModelCatalog(blobs, tags, st.tagCacheTtl(), System::nanoTime, tagRefresher);
         publisher = new Publisher(
                 blobs, tags, namespaces, catalog, st.maxBlobBytes().asLongValue());
 
+        jobs = Executors.newScheduledThreadPool(
+                2, Thread.ofPlatform().daemon().name("gateway-jobs-", 0).factory());
         Scheduler scheduler = Scheduler.of(jobs);
         TokenSigner signer = tokenSigner(clock);
         workers = WorkerSet.create();
@@ -205,6 +211,9 @@ public class Gateway {
     void stop(@Observes ShutdownEvent event) {
         if (jobs != null) {
             jobs.shutdownNow();
+        }
+        if (tagRefresher != null) {
+            tagRefresher.shutdownNow();
         }
         if (channels != null) {
             channels.close();

@@ -24,7 +24,10 @@ import java.util.random.RandomGenerator;
  * {@code Δt} be the time since {@code E} was last updated and {@code w = exp(−Δt/τ)}:
  *
  * <pre>
- *   read at time t:        E(t) = E · w                       (an idle worker's estimate fades, so it is tried again)
+ *   read at time t:        E(t) = E · w                       (what {@link #estimate} reports)
+ *   compared with b:       E_a(t) = m + (E_a − m) · w_a,  m = min(E_a, E_b)
+ *                                                             (an idle worker's estimate fades towards the better
+ *                                                              one's, not towards zero)
  *   sample r at time t:    E ← r                 if r > E · w  ("peak": a slow answer counts at once)
  *                          E ← E · w + r · (1−w)  otherwise     (a fast answer pulls it down gradually)
  *   failure after d:       r = max(d, penalty)                 (a worker that errors fast must not look fast)
@@ -33,6 +36,13 @@ import java.util.random.RandomGenerator;
  *
  * <b>Cost.</b> {@code cost = E(t) × (inflight + 1)}, where {@code inflight} counts this router's outstanding calls to
  * the worker: a fast worker that is already busy loses to an idle one.
+ *
+ * <p><b>Why the fade has a floor.</b> A slow worker gets no samples, so its estimate must fade or it would never be
+ * tried again once it recovers. Faded towards zero (as in Finagle's peak EWMA), a worker 10× slower than the rest
+ * drops below them after {@code τ·ln 10} (23 s at τ = 10 s) even while they are idle, and takes a real call every
+ * ~23 s: a few calls in a thousand, each 10× slower, which is exactly a p99 (measured: 3–5 of 600 calls, the
+ * gateway's p99 doubled). Faded towards the better of the two candidates, it wins only once the better one has calls
+ * in flight ({@code E_b × 2} or more against {@code E_a(t) → E_b}): it is tried again when it would help, under load.
  *
  * <p><b>Choice.</b> Among the warm workers that {@link OutlierEjection} admits and the caller did not exclude, draw
  * two distinct ones uniformly at random and take the cheaper (one candidate: take it). P2C avoids the herd that
@@ -141,7 +151,26 @@ public final class PeakEwmaBalancer {
         long now = ticker.nanos();
         WorkerInfo a = eligible.get(i);
         WorkerInfo b = eligible.get(j);
-        return Optional.of(cost(a.id(), now) <= cost(b.id(), now) ? a : b);
+        return Optional.of(costsNoMore(a.id(), b.id(), now) ? a : b);
+    }
+
+    /** Whether {@code a} costs no more than {@code b}, each estimate faded towards the lower of the two. */
+    private boolean costsNoMore(WorkerId a, WorkerId b, long now) {
+        Stats sa = stats.get(a);
+        Stats sb = stats.get(b);
+        double floor = Math.min(lastEstimate(sa), lastEstimate(sb));
+        return fadedCost(sa, floor, now) <= fadedCost(sb, floor, now);
+    }
+
+    private double lastEstimate(Stats s) {
+        return s == null ? options.defaultRtt().toNanos() : s.last();
+    }
+
+    private double fadedCost(Stats s, double floor, long now) {
+        if (s == null) {
+            return options.defaultRtt().toNanos();
+        }
+        return s.estimateToward(floor, now) * (s.inflight.get() + 1);
     }
 
     /** Starts an attempt on {@code worker}: counts it in flight until the attempt is finished. */
@@ -237,6 +266,16 @@ public final class PeakEwmaBalancer {
 
         synchronized double estimate(long now) {
             return measured ? estimateNanos * weight(now) : estimateNanos;
+        }
+
+        /** {@code E} as last set (the default until measured). */
+        synchronized double last() {
+            return estimateNanos;
+        }
+
+        /** {@code floor + (E − floor)·w}: the estimate faded towards {@code floor ≤ E} instead of towards zero. */
+        synchronized double estimateToward(double floor, long now) {
+            return measured ? floor + (estimateNanos - floor) * weight(now) : estimateNanos;
         }
 
         synchronized void observe(long rttNanos, long now, boolean reset) {

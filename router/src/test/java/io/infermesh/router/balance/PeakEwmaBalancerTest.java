@@ -146,6 +146,24 @@ class PeakEwmaBalancerTest {
     }
 
     @Test
+    void anIdleSlowWorkerIsTriedAgainWhenTheFastOneIsBusyNotWhileItIsIdle() {
+        PeakEwmaBalancer p = balancer();
+        for (Map.Entry<WorkerInfo, Duration> w :
+                Map.of(a, Duration.ofMillis(5), b, Duration.ofMillis(100)).entrySet()) {
+            PeakEwmaBalancer.Attempt t = p.begin(w.getKey().id());
+            clock.advance(w.getValue());
+            t.finish(Feedback.SUCCESS);
+        }
+        clock.advance(Duration.ofSeconds(60)); // b's 100 ms faded by exp(−6): 0.25 ms towards zero
+        assertTrue(p.estimate(b.id()).compareTo(Duration.ofMillis(1)) < 0, "what estimate() reports still fades");
+        for (int i = 0; i < 20; i++) {
+            assertEquals(a.id(), p.choose(List.of(a, b), Set.of()).orElseThrow().id(), "a is idle and faster");
+        }
+        p.begin(a.id()); // a busy: 5 ms × 2 against b's estimate faded towards a's (≈ 5.2 ms)
+        assertEquals(b.id(), p.choose(List.of(a, b), Set.of()).orElseThrow().id());
+    }
+
+    @Test
     void neverChoosesAnExcludedWorker() {
         PeakEwmaBalancer p = balancer();
         for (int i = 0; i < 100; i++) {

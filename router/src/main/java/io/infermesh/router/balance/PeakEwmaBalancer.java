@@ -40,9 +40,10 @@ import java.util.random.RandomGenerator;
  * <p><b>Why the fade has a floor.</b> A slow worker gets no samples, so its estimate must fade or it would never be
  * tried again once it recovers. Faded towards zero (as in Finagle's peak EWMA), a worker 10× slower than the rest
  * drops below them after {@code τ·ln 10} (23 s at τ = 10 s) even while they are idle, and takes a real call every
- * ~23 s: a few calls in a thousand, each 10× slower, which is exactly a p99 (measured: 3–5 of 600 calls, the
- * gateway's p99 doubled). Faded towards the better of the two candidates, it wins only once the better one has calls
- * in flight ({@code E_b × 2} or more against {@code E_a(t) → E_b}): it is tried again when it would help, under load.
+ * ~23 s: a few calls in a thousand, each 10× slower, right where a p99 is read (RoutingBenchmark: 3–5 of 600 calls;
+ * 1 of 600 with the floor). Faded towards the better of the two candidates, it wins only once the better one has
+ * calls in flight ({@code E_b × 2} or more against {@code E_a(t) → E_b}): it is tried again when it would help, under
+ * load.
  *
  * <p><b>Choice.</b> Among the warm workers that {@link OutlierEjection} admits and the caller did not exclude, draw
  * two distinct ones uniformly at random and take the cheaper (one candidate: take it). P2C avoids the herd that

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -146,14 +144,11 @@ class ModelsIT {
         Packed m = pack("gzipped", ownerKey, 11);
         String cid = m.cidOf("model.onnx");
         byte[] weights = Files.readAllBytes(m.dir().resolve("model.onnx"));
-        ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
-        try (GZIPOutputStream out = new GZIPOutputStream(gzipped)) {
-            out.write(weights);
-        }
+        byte[] gzipped = Compressed.gzip(weights);
         platform.as(apiKey)
                 .contentType("application/octet-stream")
                 .header("Content-Encoding", "zstd")
-                .body(gzipped.toByteArray())
+                .body(gzipped)
                 .put("/v1/blobs/" + cid)
                 .then()
                 .statusCode(415)
@@ -161,7 +156,7 @@ class ModelsIT {
         platform.as(apiKey)
                 .contentType("application/octet-stream")
                 .header("Content-Encoding", "gzip")
-                .body(gzipped.toByteArray())
+                .body(gzipped)
                 .put("/v1/blobs/" + cid)
                 .then()
                 .statusCode(201)

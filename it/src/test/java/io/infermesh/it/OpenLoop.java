@@ -22,23 +22,7 @@ final class OpenLoop {
 
     /** Sends {@code call} at {@code rate}/s for {@code seconds}; returns each call's latency in nanoseconds. */
     static List<Long> run(Supplier<CompletableFuture<?>> call, int rate, int seconds) throws Exception {
-        int n = rate * seconds;
-        long interval = 1_000_000_000L / rate;
-        long start = System.nanoTime() + 10_000_000L;
-        List<CompletableFuture<Long>> done = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            long scheduled = start + i * interval;
-            long wait = scheduled - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            done.add(call.get().thenApply(r -> System.nanoTime() - scheduled));
-        }
-        List<Long> out = new ArrayList<>(n);
-        for (CompletableFuture<Long> f : done) {
-            out.add(f.get(60, TimeUnit.SECONDS));
-        }
-        return out;
+        return interleaved(List.of(call), rate, seconds).getFirst();
     }
 
     /**

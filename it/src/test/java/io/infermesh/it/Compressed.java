@@ -1,0 +1,33 @@
+package io.infermesh.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.GZIPOutputStream;
+
+/** Request bodies as a client compresses them for {@code Content-Encoding: gzip} or {@code deflate} (zlib). */
+final class Compressed {
+    private Compressed() {}
+
+    static byte[] gzip(byte[] body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream z = new GZIPOutputStream(out)) {
+            z.write(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] deflate(byte[] body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream z = new DeflaterOutputStream(out)) {
+            z.write(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the infermesh platform locally on embedded defaults, every piece a real process on 127.0.0.1:
-#   1. builds the CLI, the gateway and the worker if needed;
+#   1. installs redis-server (and python3, curl, setsid) when missing; builds the CLI, the gateway and the worker if
+#      needed;
 #   2. starts Redis (AOF, fsync always) and S3Proxy, data under $INFERMESH_HOME (default ./.infermesh-local);
 #   3. starts the gateway (faucet on: this is a local deployment) on port $INFERMESH_PORT (default 8080);
 #   4. logs the demo creator in with an Ethereum key (made once) and pushes the real all-MiniLM-L6-v2 model
@@ -11,6 +12,10 @@
 # Set INFERMESH_DETACH=1 to leave them running in the background instead (stop: deploy/run-local.sh stop).
 set -euo pipefail
 source "$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/lib/common.sh"
+
+if [[ ${1:-} != stop ]]; then
+  ensure_commands python3:python3 setsid:util-linux curl:curl redis-server:redis-server
+fi
 
 home=${INFERMESH_HOME:-$REPO_ROOT/.infermesh-local}
 mkdir -p -- "$home"

@@ -38,6 +38,19 @@ log() {
   echo "$(basename -- "$0"): $*" >&2
 }
 
+# ensure_commands CMD:PACKAGE...: apt-get installs the Debian package of each command that is not on PATH (a fresh
+# machine of this project's kind has neither redis-server nor node). Needs root when something is missing.
+ensure_commands() {
+  local pair missing=()
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  done
+  ((${#missing[@]})) || return 0
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
+  log "installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
 free_port() {
   python3 - <<'PY'
 import socket

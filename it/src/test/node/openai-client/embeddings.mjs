@@ -6,7 +6,8 @@
 //
 // Cases: a string input and an array input (with dimensions and user) with the client's defaults (it asks for base64 and decodes the vectors
 // itself), encoding_format "float" (plain JSON numbers), encoding_format "base64" (the client hands back the string),
-// and two refusals the client must turn into an APIError: an unknown model and a bad API key.
+// and two refusals the client must turn into an APIError: an unknown model and a bad API key. Then models.list() and
+// models.retrieve().
 import OpenAI from 'openai';
 import { VERSION } from 'openai/version';
 
@@ -80,4 +81,14 @@ const out = {
     }),
   ),
 };
+// The model list and one model, as tools that discover models call them (GET /v1/models, GET /v1/models/{id} with
+// the id's slash percent-encoded by the client).
+const listed = [];
+for await (const m of client.models.list()) {
+  listed.push({ id: m.id, object: m.object, created: m.created, owned_by: m.owned_by });
+}
+out.models = listed;
+const retrieved = await client.models.retrieve(model);
+out.retrieved = { id: retrieved.id, object: retrieved.object, created: retrieved.created, owned_by: retrieved.owned_by };
+out.unknownRetrieve = await refusal(() => client.models.retrieve(`${model.split('/')[0]}/no-such-model`));
 process.stdout.write(JSON.stringify(out) + '\n');

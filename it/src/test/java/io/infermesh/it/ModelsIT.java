@@ -1,6 +1,7 @@
 package io.infermesh.it;
 
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,11 +94,16 @@ class ModelsIT {
                 .get("/v1/models")
                 .then()
                 .statusCode(200)
-                .body("models", hasSize(1))
-                .body("models[0].name", equalTo(org + "/listed"))
-                .body("models[0].manifestCid", equalTo(v2.cid()))
-                .body("models[0].pricePerRequestWei", equalTo("1000"))
-                .body("models[0].owner.toLowerCase()", equalTo(owner.address()));
+                .body("object", equalTo("list"))
+                .body("has_more", equalTo(false))
+                .body("data", hasSize(1))
+                .body("data[0].id", equalTo(org + "/listed:latest"))
+                .body("data[0].object", equalTo("model"))
+                .body("data[0].owned_by.toLowerCase()", equalTo(owner.address()))
+                .body("data[0].name", equalTo(org + "/listed"))
+                .body("data[0].manifestCid", equalTo(v2.cid()))
+                .body("data[0].pricePerRequestWei", equalTo("1000"))
+                .body("data[0].owner.toLowerCase()", equalTo(owner.address()));
         platform.as(apiKey)
                 .get("/v1/models/" + org + "/listed/tags/latest/history")
                 .then()
@@ -113,10 +120,68 @@ class ModelsIT {
                 .statusCode(200)
                 .body("tags.ref", hasItem(org + "/listed:latest"));
         platform.as(apiKey)
+                .urlEncodingEnabled(false)
+                .get("/v1/models/" + org + "%2Flisted:latest")
+                .then()
+                .statusCode(200)
+                .body("id", equalTo(org + "/listed:latest"))
+                .body("object", equalTo("model"))
+                .body("manifestCid", equalTo(v2.cid()));
+        platform.as(apiKey)
+                .get("/v1/models/" + org + "/listed:v9")
+                .then()
+                .statusCode(404)
+                .body("code", equalTo("model_not_found"))
+                .body("detail", containsString("its tags: latest"));
+        platform.as(apiKey)
                 .get("/v1/models/" + org + "/never-published")
                 .then()
                 .statusCode(404)
                 .body("code", equalTo("model_not_found"));
+    }
+
+    @Test
+    void pagesThroughModelsByNameWithAfterAndLimit() throws IOException {
+        String org = "pager-" + suffix();
+        Packed m = pack("paged", ownerKey, 12);
+        upload(m);
+        for (String name : List.of("c", "a", "b")) {
+            publish(org, name, "latest", m, ownerKey).then().statusCode(200);
+        }
+        ValidatableResponse first = platform.as(apiKey)
+                .queryParam("q", org)
+                .queryParam("limit", 2)
+                .get("/v1/models")
+                .then()
+                .statusCode(200)
+                .body("data.id", contains(org + "/a:latest", org + "/b:latest"))
+                .body("has_more", equalTo(true));
+        String last = first.extract().path("data[1].id");
+        platform.as(apiKey)
+                .queryParam("q", org)
+                .queryParam("limit", 2)
+                .queryParam("after", last)
+                .get("/v1/models")
+                .then()
+                .statusCode(200)
+                .body("data.id", contains(org + "/c:latest"))
+                .body("has_more", equalTo(false));
+        platform.as(apiKey)
+                .queryParam("q", org)
+                .queryParam("after", org + "/a")
+                .get("/v1/models")
+                .then()
+                .statusCode(200)
+                .body("data.name", contains(org + "/b", org + "/c"));
+        for (String bad : List.of("0", "1001", "two")) {
+            platform.as(apiKey)
+                    .queryParam("limit", bad)
+                    .get("/v1/models")
+                    .then()
+                    .statusCode(422)
+                    .body("code", equalTo("invalid_request"))
+                    .body("detail", containsString("\"limit\""));
+        }
     }
 
     @Test

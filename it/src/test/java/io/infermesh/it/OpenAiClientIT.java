@@ -16,8 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,11 +44,14 @@ class OpenAiClientIT {
     private static String model;
     private static String apiKey;
     private static JsonNode client;
+    private static EthKey owner;
+    private static Instant publishedAt;
 
     @BeforeAll
     static void publishStartAWorkerAndRunTheClient() throws IOException, InterruptedException {
         String org = "oai-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
-        EthKey owner = EthKey.random();
+        owner = EthKey.random();
+        publishedAt = Instant.now();
         Path keys = platform.root().resolve("keys");
         model = org + "/minilm:latest";
         String cid = Published.publish(
@@ -154,6 +159,26 @@ class OpenAiClientIT {
         assertEquals(401, e.path("status").asInt());
         assertEquals("unauthenticated", e.path("code").asText());
         assertFalse(e.path("errorMessage").asText().isBlank(), e.toString());
+    }
+
+    @Test
+    void theClientListsAndRetrievesThePublishedModel() {
+        JsonNode listed = null;
+        for (JsonNode m : client.path("models")) {
+            if (m.path("id").asText().equals(model)) {
+                listed = m;
+            }
+        }
+        assertTrue(listed != null, "models.list() holds " + model + ": " + client.path("models"));
+        assertEquals("model", listed.path("object").asText());
+        assertEquals(owner.address(), listed.path("owned_by").asText().toLowerCase(Locale.ROOT));
+        long created = listed.path("created").asLong();
+        assertTrue(Math.abs(created - publishedAt.getEpochSecond()) < 600, "created " + created + " is Unix seconds");
+        assertEquals(listed, client.path("retrieved"), "retrieve(id) gives the listed model");
+        JsonNode e = client.path("unknownRetrieve");
+        assertTrue(e.path("isApiError").asBoolean(), e.toString());
+        assertEquals(404, e.path("status").asInt());
+        assertEquals("model_not_found", e.path("code").asText());
     }
 
     @Test

@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -89,6 +89,13 @@ public final class ModelCatalog {
 
     /** A model as listed: its current tag and what that tag's manifest says. */
     public record Listing(String name, TagEntry tag, Manifest manifest) {}
+
+    /**
+     * Models in name order.
+     *
+     * @param hasMore whether another model matches after the last of {@code listings}
+     */
+    public record Page(List<Listing> listings, boolean hasMore) {}
 
     /** Parses a model reference as a caller wrote it; a malformed one is a 422 naming the expected form. */
     public static ModelRef parseRef(String text) {
@@ -243,14 +250,37 @@ public final class ModelCatalog {
      * @param query a substring of {@code org/name} or of the task, case-insensitive; empty for all
      */
     public List<Listing> list(Optional<String> query, Optional<EthAddress> owner, Optional<String> task) {
-        Map<String, TagEntry> chosen = new LinkedHashMap<>();
-        for (TagEntry e : tags.all()) {
-            String name = e.ref().repository();
-            chosen.merge(name, e, ModelCatalog::preferred);
+        return list(query, owner, task, Optional.empty(), Integer.MAX_VALUE).listings();
+    }
+
+    /**
+     * One page of {@link #list(Optional, Optional, Optional)}: the first {@code limit} matching models whose name sorts
+     * after {@code after}. Manifests are read only for the names the page looks at, so a page costs one listing of the
+     * tag store plus at most its own models' manifests (cached) when nothing filters by owner or task.
+     *
+     * @param after an {@code org/name} or a model id {@code org/name:tag} (the last of the previous page); the page
+     *     starts after that name
+     * @param limit at most this many models, ≥ 1
+     */
+    public Page list(
+            Optional<String> query,
+            Optional<EthAddress> owner,
+            Optional<String> task,
+            Optional<String> after,
+            int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be ≥ 1, not " + limit);
         }
+        TreeMap<String, TagEntry> chosen = new TreeMap<>();
+        for (TagEntry e : tags.all()) {
+            chosen.merge(e.ref().repository(), e, ModelCatalog::preferred);
+        }
+        Map<String, TagEntry> page = after.map(a -> a.contains(":") ? a.substring(0, a.lastIndexOf(':')) : a)
+                .<Map<String, TagEntry>>map(a -> chosen.tailMap(a, false))
+                .orElse(chosen);
         List<Listing> out = new ArrayList<>();
         String q = query.map(s -> s.toLowerCase(Locale.ROOT)).orElse("");
-        for (Map.Entry<String, TagEntry> e : chosen.entrySet()) {
+        for (Map.Entry<String, TagEntry> e : page.entrySet()) {
             Manifest m;
             try {
                 m = manifest(e.getValue().manifest());
@@ -261,11 +291,13 @@ public final class ModelCatalog {
             if (matches
                     && owner.map(m.owner()::equals).orElse(true)
                     && task.map(m.task()::equals).orElse(true)) {
+                if (out.size() == limit) {
+                    return new Page(out, true);
+                }
                 out.add(new Listing(e.getKey(), e.getValue(), m));
             }
         }
-        out.sort(Comparator.comparing(Listing::name));
-        return out;
+        return new Page(out, false);
     }
 
     private static TagEntry preferred(TagEntry a, TagEntry b) {

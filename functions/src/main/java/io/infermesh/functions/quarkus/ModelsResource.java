@@ -29,6 +29,7 @@ import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,6 +40,8 @@ import java.util.Optional;
 public class ModelsResource {
     /** How long a blob download redirect stays valid. */
     static final Duration DOWNLOAD_URL_VALIDITY = Duration.ofMinutes(5);
+    /** The most models one page of {@code GET /v1/models} holds. */
+    static final int MAX_PAGE = 1000;
 
     @Inject
     Gateway gateway;
@@ -107,20 +110,44 @@ public class ModelsResource {
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @QueryParam("q") String q,
             @QueryParam("owner") String owner,
-            @QueryParam("task") String task) {
+            @QueryParam("task") String task,
+            @QueryParam("after") String after,
+            @QueryParam("limit") String limit) {
         callers.require(authorization);
         if (q != null && q.length() > 200) {
             throw ProblemException.invalid("\"q\" is at most 200 characters");
         }
         Optional<EthAddress> o =
                 Optional.ofNullable(owner).filter(s -> !s.isEmpty()).map(s -> Json.address("owner", s));
+        ModelCatalog.Page page = gateway.catalog()
+                .list(
+                        Optional.ofNullable(q),
+                        o,
+                        Optional.ofNullable(task).filter(s -> !s.isEmpty()),
+                        Optional.ofNullable(after).filter(s -> !s.isEmpty()),
+                        limit(limit));
         ObjectNode out = Json.object();
-        ArrayNode models = out.putArray("models");
-        for (ModelCatalog.Listing l : gateway.catalog()
-                .list(Optional.ofNullable(q), o, Optional.ofNullable(task).filter(s -> !s.isEmpty()))) {
-            model(models.addObject(), l.name(), l.tag(), l.manifest());
-        }
+        out.put("object", "list");
+        ArrayNode data = out.putArray("data");
+        page.listings().forEach(l -> model(data.addObject(), l.name(), l.tag(), l.manifest()));
+        out.put("has_more", page.hasMore());
         return out;
+    }
+
+    private static int limit(String text) {
+        if (text == null || text.isEmpty()) {
+            return Integer.MAX_VALUE;
+        }
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1 && n <= MAX_PAGE) {
+                return n;
+            }
+        } catch (NumberFormatException notANumber) {
+            // refused below
+        }
+        throw ProblemException.invalid("\"limit\" must be a whole number from 1 to " + MAX_PAGE + ", not '" + text
+                + "'; leave it out for every model");
     }
 
     @GET
@@ -130,12 +157,41 @@ public class ModelsResource {
             @PathParam("org") String org,
             @PathParam("name") String name) {
         callers.require(authorization);
-        ModelRef ref = ModelCatalog.parseRef(org + "/" + name);
+        return detail(ModelCatalog.parseRef(org + "/" + name));
+    }
+
+    /**
+     * The same model addressed by one id, as OpenAI clients send it: {@code GET /v1/models/org%2Fname:tag} (the
+     * official clients percent-encode the slash of a path parameter).
+     */
+    @GET
+    @Path("/models/{id}")
+    public ObjectNode getById(
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+        callers.require(authorization);
+        return detail(ModelCatalog.parseRef(id));
+    }
+
+    private ObjectNode detail(ModelRef ref) {
         List<TagEntry> tags = gateway.catalog().tags(ref.org(), ref.model());
         TagEntry shown = tags.stream()
                 .filter(t -> t.ref().tag().equals(ref.tag()))
                 .findFirst()
-                .orElse(tags.getLast());
+                .orElseGet(() -> {
+                    if (!ref.tag().equals(ModelRef.DEFAULT_TAG)) {
+                        throw new ProblemException(
+                                404,
+                                "model_not_found",
+                                ref.repository() + " has no tag '" + ref.tag() + "'; its tags: "
+                                        + String.join(
+                                                ", ",
+                                                tags.stream()
+                                                        .map(t -> t.ref().tag())
+                                                        .toList()));
+                    }
+                    // no latest: the model shows its most recently moved tag, as the listing does
+                    return tags.stream().max(Comparator.comparing(TagEntry::at)).orElseThrow();
+                });
         ObjectNode out = Json.object();
         model(out, ref.repository(), shown, gateway.catalog().manifest(shown.manifest()));
         ArrayNode all = out.putArray("tags");
@@ -205,7 +261,12 @@ public class ModelsResource {
         }
     }
 
+    /** A model in OpenAI's shape ({@code id}, {@code object}, {@code created}, {@code owned_by}) and ours. */
     private static void model(ObjectNode o, String name, TagEntry tag, Manifest m) {
+        o.put("id", tag.ref().toString());
+        o.put("object", "model");
+        o.put("created", tag.at().getEpochSecond());
+        o.put("owned_by", m.owner().value());
         o.put("name", name);
         o.put("tag", tag.ref().tag());
         o.put("manifestCid", tag.manifest().toString());

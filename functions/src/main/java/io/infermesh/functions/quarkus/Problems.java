@@ -20,8 +20,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 /**
  * The one place errors become RFC 9457 {@code application/problem+json}. Every problem has the contract's stable
  * {@code code}, a {@code detail} a person can act on, the request path as {@code instance} and the {@code requestId}.
- * Inference paths also carry their clients' error shapes: an OpenAI {@code error} object on {@code /v1/embeddings}, a
- * KServe {@code error} string on {@code /v2/...}. Expected refusals are logged at debug; anything unexpected once at
+ * The paths OpenAI and KServe clients call also carry their clients' error shapes: an OpenAI {@code error} object on
+ * {@code /v1/embeddings} and {@code /v1/models...}, a KServe {@code error} string on {@code /v2/...}. Expected refusals are logged at debug; anything unexpected once at
  * error with the request id, and the caller gets {@code internal} without internals.
  */
 public final class Problems {
@@ -146,7 +146,7 @@ public final class Problems {
             body.put("requestId", id);
         }
         extensions.forEach((k, v) -> body.set(k, JSON.valueToTree(v)));
-        if (path.equals("/v1/embeddings")) {
+        if (path.equals("/v1/embeddings") || path.equals("/v1/models") || path.startsWith("/v1/models/")) {
             ObjectNode error = body.putObject("error");
             error.put("message", detail);
             error.put("type", status >= 500 ? "server_error" : "invalid_request_error");

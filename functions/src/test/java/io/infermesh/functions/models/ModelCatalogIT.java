@@ -2,6 +2,9 @@ package io.infermesh.functions.models;
 
 import static io.infermesh.functions.testing.Refusals.refused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.infermesh.functions.TestKeys;
 import io.infermesh.functions.api.ProblemException;
@@ -176,6 +179,37 @@ class ModelCatalogIT {
                         .map(ModelCatalog.Listing::name)
                         .toList());
         assertEquals(List.of(), catalog.list(Optional.empty(), Optional.empty(), Optional.of("image-classification")));
+    }
+
+    @Test
+    void pagesFollowNamesAfterTheCursorAndSayExactlyWhetherMoreMatch() {
+        for (String name : List.of("acme/c", "acme/a", "acme/b", "acme/d")) {
+            tags.setTag(ModelRef.parse(name + ":latest"), v1.cid());
+        }
+        Cid junk = blobs.put("junk".getBytes(StandardCharsets.UTF_8)).cid();
+        tags.setTag(ModelRef.parse("acme/bb"), junk);
+        Optional<String> none = Optional.empty();
+
+        ModelCatalog.Page first = catalog.list(none, Optional.empty(), none, none, 2);
+        assertEquals(List.of("acme/a", "acme/b"), names(first));
+        assertTrue(first.hasMore());
+        String lastId = first.listings().getLast().tag().ref().toString();
+        ModelCatalog.Page second = catalog.list(none, Optional.empty(), none, Optional.of(lastId), 2);
+        assertEquals(List.of("acme/c", "acme/d"), names(second), "the unreadable acme/bb is skipped, not counted");
+        assertFalse(second.hasMore(), "nothing matches after acme/d");
+        assertEquals(
+                List.of("acme/c", "acme/d"),
+                names(catalog.list(none, Optional.empty(), none, Optional.of("acme/bb"), 10)),
+                "a name works as a cursor too, listed or not");
+
+        ModelCatalog.Page exact = catalog.list(Optional.of("acme/"), Optional.empty(), none, none, 4);
+        assertEquals(4, exact.listings().size());
+        assertFalse(exact.hasMore(), "a page that ends on the last match has no more");
+        assertThrows(IllegalArgumentException.class, () -> catalog.list(none, Optional.empty(), none, none, 0));
+    }
+
+    private static List<String> names(ModelCatalog.Page page) {
+        return page.listings().stream().map(ModelCatalog.Listing::name).toList();
     }
 
     @Test

@@ -268,7 +268,7 @@ public final class GatewayClient implements AutoCloseable {
         JsonNode n = transport.json(transport.get("/v1/models" + params), 200);
         return parse("model list", n, x -> {
             List<PublishedModel> models = new ArrayList<>();
-            for (JsonNode m : array(x, "models")) {
+            for (JsonNode m : array(x, "data")) {
                 models.add(new PublishedModel(
                         text(m, "name"),
                         text(m, "tag"),

@@ -27,6 +27,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -51,7 +52,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *
  * Settings: {@code -Dbench.rate} requests/s (default 20), {@code -Dbench.seconds} per phase (default 15),
  * {@code -Dbench.warmup-seconds} of closed-loop warm-up per path before measuring (default 20), {@code
- * -Dbench.gateway-java-opts} added to the gateway's JVM options (e.g. {@code -Xlog:gc:file=/tmp/gc.log}).
+ * -Dbench.gateway-java-opts} added to the gateway's JVM options (e.g. {@code -Xlog:gc:file=/tmp/gc.log}), {@code
+ * -Dbench.worker-cpus} to give the worker CPUs of its own ({@link CpuPinning}).
  */
 class GatewayBenchmark {
     private static final Path KEY_FILE = Path.of("target", "bench-gateway.key").toAbsolutePath();
@@ -89,6 +91,8 @@ class GatewayBenchmark {
         Pools.register(platform, pool, pool, "0");
         Service worker = Pools.startWorker(platform, Cli.keyFile(keys, pool), "bench-w1", warmCid);
         Thread.sleep(3000); // the worker's first heartbeat reaches the gateway's routing set
+        Optional<CpuPinning> pinning = CpuPinning.fromProperties();
+        pinning.ifPresent(p -> p.apply(platform, List.of(worker)));
 
         HttpClient http =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -191,6 +195,7 @@ class GatewayBenchmark {
                 .append(rate)
                 .append(" -Dbench.seconds=")
                 .append(seconds)
+                .append(pinning.map(p -> " " + p.property()).orElse(""))
                 .append("`, ")
                 .append(Instant.now())
                 .append(", ")
@@ -210,7 +215,9 @@ class GatewayBenchmark {
                 .append(warmJdk)
                 .append(" with the JDK client, ")
                 .append(warmLive)
-                .append(" health checks), then 3 s per path at the rate.\n\n");
+                .append(" health checks), then 3 s per path at the rate.")
+                .append(pinning.map(p -> " " + p.describe() + ".").orElse(""))
+                .append("\n\n");
         md.append("| path | calls | p50 ms | p90 ms | p99 ms | max ms |\n| --- | --- | --- | --- | --- | --- |\n");
         OpenLoop.row(md, "worker over gRPC (baseline)", d);
         OpenLoop.row(md, "gateway `/v1/embeddings`", g);

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -93,6 +94,11 @@ final class Platform implements BeforeAllCallback, AfterAllCallback {
         env.putAll(storeEnv());
         env.put("INFERMESH_GATEWAY_REDIS_URL", redis.get("REDIS_URL"));
         return start("gateway.sh", workdir, env);
+    }
+
+    /** Every process this platform started and still tracks: Redis, S3, gateways, workers. */
+    List<Service> services() {
+        return List.copyOf(started);
     }
 
     /** Starts another process with a {@code deploy/} script; it is stopped after the class. */

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * difference is the choice of worker alone. Each worker's Prometheus counter says how many calls it served.
  *
  * <p>Settings: {@code -Dbench.rate} requests/s (default 30), {@code -Dbench.seconds} per phase (default 15), {@code
- * -Dbench.slowdown} (default 10), {@code -Dbench.warmup-seconds} of closed-loop warm-up per gateway (default 20).
+ * -Dbench.slowdown} (default 10), {@code -Dbench.warmup-seconds} of closed-loop warm-up per gateway (default 20),
+ * {@code -Dbench.worker-cpus} to give the workers CPUs of their own ({@link CpuPinning}).
  */
 class RoutingBenchmark {
     private static final Pattern SUCCESS =
@@ -76,6 +78,8 @@ class RoutingBenchmark {
                 "slow",
                 Pools.startWorker(platform, poolKey, "slow", cid, Map.of("INFERMESH_POOL_FAULT_SLOWDOWN", slowdown)));
         Pools.awaitWarm(platform, 3, cid);
+        Optional<CpuPinning> pinning = CpuPinning.fromProperties();
+        pinning.ifPresent(p -> p.apply(platform, List.copyOf(workers.values())));
 
         byte[] body = "{\"model\":\"bench/minilm\",\"input\":\"A man is playing a guitar.\"}"
                 .getBytes(StandardCharsets.UTF_8);
@@ -117,6 +121,7 @@ class RoutingBenchmark {
                 .append(seconds)
                 .append(" -Dbench.slowdown=")
                 .append(slowdown)
+                .append(pinning.map(p -> " " + p.property()).orElse(""))
                 .append("`, ")
                 .append(Instant.now())
                 .append(", ")
@@ -133,7 +138,9 @@ class RoutingBenchmark {
                 .append(warmOurs)
                 .append(" calls through ours, ")
                 .append(warmRoundRobin)
-                .append(" through round robin), then 5 s each at the rate.\n\n");
+                .append(" through round robin), then 5 s each at the rate.")
+                .append(pinning.map(p -> " " + p.describe() + ".").orElse(""))
+                .append("\n\n");
         md.append("| balancer | calls | p50 ms | p90 ms | p99 ms | max ms | calls served by the slow worker |\n");
         md.append("| --- | --- | --- | --- | --- | --- | --- |\n");
         row(md, "round robin (baseline)", rr, roundRobinServed);

@@ -34,7 +34,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Caching. A manifest is immutable (its CID names its bytes), so it is cached without expiry in a bounded LRU.
  * A tag moves, so its resolution is cached for {@code tagTtl} only: a publish through this gateway is visible at once,
- * one through another gateway within {@code tagTtl}. That bound is the price of not listing S3 on every call.
+ * one through another gateway within {@code tagTtl}. That bound is the price of not listing S3 on every call. The
+ * listing behind {@link #list} (every tag's current value) is kept for {@code tagTtl} under the same rule, so clients
+ * that poll {@code GET /v1/models} cost the store one listing per ttl per gateway.
  *
  * <p>Refresh ahead. A call that finds its tag's resolution older than half the ttl still uses it, and asks the store
  * again on {@code refresher} (one refresh per tag at a time). Under steady traffic the resolution is renewed before it
@@ -57,6 +59,8 @@ public final class ModelCatalog {
     private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     /** {@code org/name@cid} → a tag that pointed at it; a tag's history only grows, so this never goes stale. */
     private final Map<String, ModelRef> versions = new ConcurrentHashMap<>();
+    /** The last listing of every tag (for {@link #list}), reused for {@code tagTtl} like a tag's resolution. */
+    private volatile CachedListing listing;
 
     private final Map<Cid, Manifest> manifests =
             java.util.Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
@@ -185,6 +189,7 @@ public final class ModelCatalog {
     /** Records a tag move made through this gateway, so this gateway serves it at once. */
     public void moved(ModelRef ref, Cid manifest) {
         tagCache.put(ref.toString(), new CachedTag(manifest, nanoTime.getAsLong()));
+        listing = null;
     }
 
     /** The manifest stored under {@code cid}; 422 {@code invalid_manifest} when the blob is not one. */
@@ -272,7 +277,7 @@ public final class ModelCatalog {
             throw new IllegalArgumentException("limit must be ≥ 1, not " + limit);
         }
         TreeMap<String, TagEntry> chosen = new TreeMap<>();
-        for (TagEntry e : tags.all()) {
+        for (TagEntry e : currentTags()) {
             chosen.merge(e.ref().repository(), e, ModelCatalog::preferred);
         }
         Map<String, TagEntry> page = after.map(a -> a.contains(":") ? a.substring(0, a.lastIndexOf(':')) : a)
@@ -300,6 +305,18 @@ public final class ModelCatalog {
         return new Page(out, false);
     }
 
+    /** Every tag's current value: one listing of the store per {@code tagTtl}, or at once after a {@link #moved}. */
+    private List<TagEntry> currentTags() {
+        long now = nanoTime.getAsLong();
+        CachedListing cached = listing;
+        if (cached != null && now - cached.atNanos < tagTtlNanos) {
+            return cached.entries;
+        }
+        List<TagEntry> all = tags.all();
+        listing = new CachedListing(all, now);
+        return all;
+    }
+
     private static TagEntry preferred(TagEntry a, TagEntry b) {
         boolean aLatest = a.ref().tag().equals(ModelRef.DEFAULT_TAG);
         boolean bLatest = b.ref().tag().equals(ModelRef.DEFAULT_TAG);
@@ -310,4 +327,6 @@ public final class ModelCatalog {
     }
 
     private record CachedTag(Cid cid, long atNanos) {}
+
+    private record CachedListing(List<TagEntry> entries, long atNanos) {}
 }

@@ -208,6 +208,29 @@ class ModelCatalogIT {
         assertThrows(IllegalArgumentException.class, () -> catalog.list(none, Optional.empty(), none, none, 0));
     }
 
+    @Test
+    void theListingIsReusedForTheTtlAndDroppedByAMoveThroughThisGateway() {
+        tags.setTag(ModelRef.parse("acme/a:latest"), v1.cid());
+        Optional<String> none = Optional.empty();
+        assertEquals(List.of("acme/a"), names(catalog.list(none, Optional.empty(), none, none, 10)));
+
+        tags.setTag(ModelRef.parse("acme/b:latest"), v1.cid()); // through another gateway
+        nanos.addAndGet(TAG_TTL.toNanos() - 1);
+        assertEquals(
+                List.of("acme/a"),
+                names(catalog.list(none, Optional.empty(), none, none, 10)),
+                "within the ttl the last listing is used");
+        nanos.addAndGet(1);
+        assertEquals(List.of("acme/a", "acme/b"), names(catalog.list(none, Optional.empty(), none, none, 10)));
+
+        tags.setTag(ModelRef.parse("acme/c:latest"), v2.cid()); // through this gateway: the publisher calls moved()
+        catalog.moved(ModelRef.parse("acme/c:latest"), v2.cid());
+        assertEquals(
+                List.of("acme/a", "acme/b", "acme/c"),
+                names(catalog.list(none, Optional.empty(), none, none, 10)),
+                "a publish through this gateway is listed at once");
+    }
+
     private static List<String> names(ModelCatalog.Page page) {
         return page.listings().stream().map(ModelCatalog.Listing::name).toList();
     }

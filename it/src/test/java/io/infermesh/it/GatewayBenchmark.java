@@ -77,6 +77,7 @@ class GatewayBenchmark {
         int rate = Integer.getInteger("bench.rate", 20);
         int seconds = Integer.getInteger("bench.seconds", 15);
         int warmUp = Integer.getInteger("bench.warmup-seconds", 20);
+        int cpus = Runtime.getRuntime().availableProcessors(); // before any pinning narrows this JVM
         EthKey owner = EthKey.random();
         Path keys = platform.root().resolve("keys");
         Path ownerKey = Cli.keyFile(keys, owner);
@@ -199,7 +200,7 @@ class GatewayBenchmark {
                 .append("`, ")
                 .append(Instant.now())
                 .append(", ")
-                .append(Runtime.getRuntime().availableProcessors())
+                .append(cpus)
                 .append(" CPUs; one worker (MiniLM, batching on),"
                         + " gateway, Redis and S3Proxy on loopback; one sentence per call, ")
                 .append(rate)

@@ -26,11 +26,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Redis, S3Proxy, three workers serving MiniLM, one of them started with {@code infermesh.pool.fault.slowdown} (every
  * execution takes that many times its compute time, like a slower device), and two gateways on the same Redis: the
  * default one (peak-EWMA, power of two choices) and one with {@code infermesh.gateway.inference.balancer=round-robin}.
- * The same open-loop load goes through each gateway in turn, alternating, twice each; hedging is off in both, so the
- * difference is the choice of worker alone. Each worker's Prometheus counter says how many calls it served.
+ * The same open-loop load goes through each gateway in turn, twice each; hedging is off in both, so the difference is
+ * the choice of worker alone. A third gateway, peak-EWMA with hedging after the model's observed latency quantile
+ * ({@code -Dbench.hedge-quantile}, default 0.95; 0 leaves it out), shows what the router's optional hedging adds on
+ * top. Each worker's Prometheus counter says how many calls it served, so hedged copies show as executions per call.
  *
  * <p>Settings: {@code -Dbench.rate} requests/s (default 30), {@code -Dbench.seconds} per phase (default 15), {@code
- * -Dbench.slowdown} (default 10), {@code -Dbench.warmup-seconds} of closed-loop warm-up per gateway (default 20),
+ * -Dbench.slowdown} (default 10), {@code -Dbench.warmup-seconds} of closed-loop warm-up per gateway (default 60),
  * {@code -Dbench.worker-cpus} to give the workers CPUs of their own ({@link CpuPinning}).
  */
 class RoutingBenchmark {
@@ -52,11 +54,20 @@ class RoutingBenchmark {
         int rate = Integer.getInteger("bench.rate", 30);
         int seconds = Integer.getInteger("bench.seconds", 15);
         String slowdown = System.getProperty("bench.slowdown", "10");
-        int warmUp = Integer.getInteger("bench.warmup-seconds", 20);
+        int warmUp = Integer.getInteger("bench.warmup-seconds", 60);
+        double hedgeQuantile = Double.parseDouble(System.getProperty("bench.hedge-quantile", "0.95"));
+        long hedgePercent = Math.round(hedgeQuantile * 100);
+        int cpus = Runtime.getRuntime().availableProcessors(); // before any pinning narrows this JVM
 
         Map<String, String> roundRobinSettings = new LinkedHashMap<>(NO_RATE_LIMIT);
         roundRobinSettings.put("INFERMESH_GATEWAY_INFERENCE_BALANCER", "round-robin");
         Service roundRobin = platform.startGateway("gateway-round-robin", roundRobinSettings);
+        Service hedged = null;
+        if (hedgeQuantile > 0) {
+            Map<String, String> hedgedSettings = new LinkedHashMap<>(NO_RATE_LIMIT);
+            hedgedSettings.put("INFERMESH_GATEWAY_INFERENCE_HEDGE_QUANTILE", Double.toString(hedgeQuantile));
+            hedged = platform.startGateway("gateway-hedged", hedgedSettings);
+        }
 
         EthKey owner = EthKey.random();
         Path keys = platform.root().resolve("keys");
@@ -83,34 +94,33 @@ class RoutingBenchmark {
 
         byte[] body = "{\"model\":\"bench/minilm\",\"input\":\"A man is playing a guitar.\"}"
                 .getBytes(StandardCharsets.UTF_8);
-        Supplier<CompletableFuture<?>> viaOurs = () -> OpenLoop.embeddings(loop, platform.url(), apiKey, body);
-        Supplier<CompletableFuture<?>> viaRoundRobin =
-                () -> OpenLoop.embeddings(loop, roundRobin.get("GATEWAY_URL"), apiKey, body);
-
-        // Warm both gateways (JIT, connections, the balancer's estimates) before measuring: closed loops, then a few
-        // seconds at the measured rate.
-        long warmOurs = OpenLoop.closedLoop(viaOurs, 4, warmUp);
-        long warmRoundRobin = OpenLoop.closedLoop(viaRoundRobin, 4, warmUp);
-        OpenLoop.run(viaOurs, rate, 5);
-        OpenLoop.run(viaRoundRobin, rate, 5);
-        List<Long> ours = new ArrayList<>();
-        List<Long> roundRobinNanos = new ArrayList<>();
-        Map<String, Double> oursServed = new LinkedHashMap<>();
-        Map<String, Double> roundRobinServed = new LinkedHashMap<>();
-        for (int round = 0; round < 2; round++) {
-            Map<String, Double> before = served(workers);
-            roundRobinNanos.addAll(OpenLoop.run(viaRoundRobin, rate, seconds));
-            Map<String, Double> middle = served(workers);
-            ours.addAll(OpenLoop.run(viaOurs, rate, seconds));
-            Map<String, Double> after = served(workers);
-            workers.keySet().forEach(w -> {
-                roundRobinServed.merge(w, middle.get(w) - before.get(w), Double::sum);
-                oursServed.merge(w, after.get(w) - middle.get(w), Double::sum);
-            });
+        List<Arm> arms = new ArrayList<>();
+        arms.add(new Arm("round robin (baseline)", roundRobin.get("GATEWAY_URL")));
+        arms.add(new Arm("peak-EWMA, power of two choices", platform.url()));
+        if (hedged != null) {
+            arms.add(new Arm("peak-EWMA + hedging after the p" + hedgePercent, hedged.get("GATEWAY_URL")));
+        }
+        for (Arm arm : arms) {
+            arm.call = () -> OpenLoop.embeddings(loop, arm.url, apiKey, body);
         }
 
-        long[] rr = OpenLoop.sorted(roundRobinNanos);
-        long[] pe = OpenLoop.sorted(ours);
+        // Warm every gateway (JIT, connections, the balancer's estimates) before measuring: closed loops, then a few
+        // seconds at the measured rate.
+        for (Arm arm : arms) {
+            arm.warmCalls = OpenLoop.closedLoop(arm.call, 4, warmUp);
+        }
+        for (Arm arm : arms) {
+            OpenLoop.run(arm.call, rate, 5);
+        }
+        for (int round = 0; round < 2; round++) {
+            for (Arm arm : arms) {
+                Map<String, Double> before = served(workers);
+                arm.nanos.addAll(OpenLoop.run(arm.call, rate, seconds));
+                Map<String, Double> after = served(workers);
+                workers.keySet().forEach(w -> arm.served.merge(w, after.get(w) - before.get(w), Double::sum));
+            }
+        }
+
         StringBuilder md = new StringBuilder();
         md.append("### Tail latency with one of three workers slowed ")
                 .append(slowdown)
@@ -121,33 +131,49 @@ class RoutingBenchmark {
                 .append(seconds)
                 .append(" -Dbench.slowdown=")
                 .append(slowdown)
+                .append(" -Dbench.warmup-seconds=")
+                .append(warmUp)
+                .append(" -Dbench.hedge-quantile=")
+                .append(hedgeQuantile)
                 .append(pinning.map(p -> " " + p.property()).orElse(""))
                 .append("`, ")
                 .append(Instant.now())
                 .append(", ")
-                .append(Runtime.getRuntime().availableProcessors())
+                .append(cpus)
                 .append(" CPUs; three MiniLM workers (batching on, one with infermesh.pool.fault.slowdown=")
                 .append(slowdown)
-                .append("), two gateways on one Redis, one sentence per call via `/v1/embeddings`, ")
+                .append("), ")
+                .append(arms.size())
+                .append(" gateways on one Redis, one sentence per call via `/v1/embeddings`, ")
                 .append(rate)
                 .append(" requests/s open loop, 2 × ")
                 .append(seconds)
-                .append(" s per balancer, alternating; hedging off. Warmed first by closed loops of 4 callers for ")
+                .append(" s per gateway, in turn; hedging off except where the row says. Warmed first by closed loops"
+                        + " of 4 callers for ")
                 .append(warmUp)
-                .append(" s per gateway (")
-                .append(warmOurs)
-                .append(" calls through ours, ")
-                .append(warmRoundRobin)
-                .append(" through round robin), then 5 s each at the rate.")
+                .append(" s per gateway (");
+        for (Arm arm : arms) {
+            md.append(arm.warmCalls).append(arm == arms.getLast() ? " calls" : ", ");
+        }
+        md.append(" in the rows' order), then 5 s each at the rate.")
                 .append(pinning.map(p -> " " + p.describe() + ".").orElse(""))
                 .append("\n\n");
-        md.append("| balancer | calls | p50 ms | p90 ms | p99 ms | max ms | calls served by the slow worker |\n");
-        md.append("| --- | --- | --- | --- | --- | --- | --- |\n");
-        row(md, "round robin (baseline)", rr, roundRobinServed);
-        row(md, "peak-EWMA, power of two choices", pe, oursServed);
-        md.append(String.format(
-                "%n**p99 round robin / p99 peak-EWMA = %.2f×** (p50 %.2f×).%n",
-                OpenLoop.q(rr, 0.99) / OpenLoop.q(pe, 0.99), OpenLoop.q(rr, 0.5) / OpenLoop.q(pe, 0.5)));
+        md.append("| balancer | calls | p50 ms | p90 ms | p99 ms | max ms | worker executions per call"
+                + " | executions on the slow worker |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        for (Arm arm : arms) {
+            row(md, arm.name, OpenLoop.sorted(arm.nanos), arm.served);
+        }
+        md.append('\n');
+        long[] baseline = OpenLoop.sorted(arms.getFirst().nanos);
+        for (Arm arm : arms.subList(1, arms.size())) {
+            long[] a = OpenLoop.sorted(arm.nanos);
+            md.append(String.format(
+                    "**p99 round robin / p99 %s = %.2f×** (p50 %.2f×).%n",
+                    arm.name,
+                    OpenLoop.q(baseline, 0.99) / OpenLoop.q(a, 0.99),
+                    OpenLoop.q(baseline, 0.5) / OpenLoop.q(a, 0.5)));
+        }
         loop.close();
         Path out = Files.createDirectories(Path.of("target", "benchmarks")).resolve("routing.md");
         Files.writeString(out, md.toString());
@@ -175,15 +201,31 @@ class RoutingBenchmark {
     private static void row(StringBuilder md, String name, long[] a, Map<String, Double> served) {
         double all = served.values().stream().mapToDouble(Double::doubleValue).sum();
         md.append(String.format(
-                "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.0f of %.0f (%.1f %%) |%n",
+                "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.3f | %.0f of %.0f (%.1f %%) |%n",
                 name,
                 a.length,
                 OpenLoop.q(a, 0.5) / 1e6,
                 OpenLoop.q(a, 0.9) / 1e6,
                 OpenLoop.q(a, 0.99) / 1e6,
                 a[a.length - 1] / 1e6,
+                all / a.length,
                 served.get("slow"),
                 all,
                 100 * served.get("slow") / all));
+    }
+
+    /** One gateway under test and what it measured. */
+    private static final class Arm {
+        final String name;
+        final String url;
+        final List<Long> nanos = new ArrayList<>();
+        final Map<String, Double> served = new LinkedHashMap<>();
+        Supplier<CompletableFuture<?>> call;
+        long warmCalls;
+
+        Arm(String name, String url) {
+            this.name = name;
+            this.url = url;
+        }
     }
 }

@@ -26,6 +26,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -61,6 +62,8 @@ public final class ModelCatalog {
     private final Map<String, ModelRef> versions = new ConcurrentHashMap<>();
     /** The last listing of every tag (for {@link #list}), reused for {@code tagTtl} like a tag's resolution. */
     private volatile CachedListing listing;
+    /** Moves made through this gateway so far. */
+    private final AtomicLong moves = new AtomicLong();
 
     private final Map<Cid, Manifest> manifests =
             java.util.Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
@@ -189,7 +192,7 @@ public final class ModelCatalog {
     /** Records a tag move made through this gateway, so this gateway serves it at once. */
     public void moved(ModelRef ref, Cid manifest) {
         tagCache.put(ref.toString(), new CachedTag(manifest, nanoTime.getAsLong()));
-        listing = null;
+        moves.incrementAndGet();
     }
 
     /** The manifest stored under {@code cid}; 422 {@code invalid_manifest} when the blob is not one. */
@@ -308,12 +311,13 @@ public final class ModelCatalog {
     /** Every tag's current value: one listing of the store per {@code tagTtl}, or at once after a {@link #moved}. */
     private List<TagEntry> currentTags() {
         long now = nanoTime.getAsLong();
+        long seen = moves.get();
         CachedListing cached = listing;
-        if (cached != null && now - cached.atNanos < tagTtlNanos) {
+        if (cached != null && cached.moves == seen && now - cached.atNanos < tagTtlNanos) {
             return cached.entries;
         }
         List<TagEntry> all = tags.all();
-        listing = new CachedListing(all, now);
+        listing = new CachedListing(all, now, seen); // a move made while listing makes it stale at once
         return all;
     }
 
@@ -328,5 +332,6 @@ public final class ModelCatalog {
 
     private record CachedTag(Cid cid, long atNanos) {}
 
-    private record CachedListing(List<TagEntry> entries, long atNanos) {}
+    /** {@code moves}: how many moves this gateway had made when the listing started. */
+    private record CachedListing(List<TagEntry> entries, long atNanos, long moves) {}
 }

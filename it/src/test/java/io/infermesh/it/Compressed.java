@@ -12,18 +12,20 @@ final class Compressed {
     private Compressed() {}
 
     static byte[] gzip(byte[] body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (OutputStream z = new GZIPOutputStream(out)) {
-            z.write(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return compress(body, GZIPOutputStream::new);
     }
 
     static byte[] deflate(byte[] body) {
+        return compress(body, DeflaterOutputStream::new);
+    }
+
+    private interface Encoder {
+        OutputStream around(OutputStream out) throws IOException;
+    }
+
+    private static byte[] compress(byte[] body, Encoder encoder) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (OutputStream z = new DeflaterOutputStream(out)) {
+        try (OutputStream z = encoder.around(out)) {
             z.write(body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -15,10 +15,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -60,18 +62,17 @@ public final class ModelCatalog {
     private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     /** {@code org/name@cid} → a tag that pointed at it; a tag's history only grows, so this never goes stale. */
     private final Map<String, ModelRef> versions = new ConcurrentHashMap<>();
-    /** The last listing of every tag (for {@link #list}), reused for {@code tagTtl} like a tag's resolution. */
+    /** The last listing of the store, as each model's shown tag (for {@link #list}), reused for {@code tagTtl}. */
     private volatile CachedListing listing;
     /** Moves made through this gateway so far. */
     private final AtomicLong moves = new AtomicLong();
 
-    private final Map<Cid, Manifest> manifests =
-            java.util.Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Cid, Manifest> eldest) {
-                    return size() > MANIFEST_CACHE;
-                }
-            });
+    private final Map<Cid, Manifest> manifests = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Cid, Manifest> eldest) {
+            return size() > MANIFEST_CACHE;
+        }
+    });
 
     /**
      * @param refresher runs the refresh-ahead reads of tags (each one store round trip); a caller's thread never waits
@@ -252,20 +253,12 @@ public final class ModelCatalog {
     }
 
     /**
-     * Published models, one row per {@code org/name} with its {@code latest} tag (or its newest tag when it has no
-     * {@code latest}), filtered and sorted by name.
+     * Published models, one row per {@code org/name} with its {@link #preferred} tag, filtered, in name order: the
+     * first {@code limit} matches whose name sorts after {@code after}. Manifests are read only for the names the page
+     * looks at, so a page costs at most one listing of the tag store (see Caching) plus its own models' manifests
+     * (cached) when nothing filters by owner or task.
      *
      * @param query a substring of {@code org/name} or of the task, case-insensitive; empty for all
-     */
-    public List<Listing> list(Optional<String> query, Optional<EthAddress> owner, Optional<String> task) {
-        return list(query, owner, task, Optional.empty(), Integer.MAX_VALUE).listings();
-    }
-
-    /**
-     * One page of {@link #list(Optional, Optional, Optional)}: the first {@code limit} matching models whose name sorts
-     * after {@code after}. Manifests are read only for the names the page looks at, so a page costs one listing of the
-     * tag store plus at most its own models' manifests (cached) when nothing filters by owner or task.
-     *
      * @param after an {@code org/name} or a model id {@code org/name:tag} (the last of the previous page); the page
      *     starts after that name
      * @param limit at most this many models, ≥ 1
@@ -279,10 +272,7 @@ public final class ModelCatalog {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be ≥ 1, not " + limit);
         }
-        TreeMap<String, TagEntry> chosen = new TreeMap<>();
-        for (TagEntry e : currentTags()) {
-            chosen.merge(e.ref().repository(), e, ModelCatalog::preferred);
-        }
+        NavigableMap<String, TagEntry> chosen = currentModels();
         Map<String, TagEntry> page = after.map(a -> a.contains(":") ? a.substring(0, a.lastIndexOf(':')) : a)
                 .<Map<String, TagEntry>>map(a -> chosen.tailMap(a, false))
                 .orElse(chosen);
@@ -308,20 +298,31 @@ public final class ModelCatalog {
         return new Page(out, false);
     }
 
-    /** Every tag's current value: one listing of the store per {@code tagTtl}, or at once after a {@link #moved}. */
-    private List<TagEntry> currentTags() {
+    /**
+     * Each model's {@link #preferred} tag by name, from one listing of the store per {@code tagTtl}, or at once after a
+     * {@link #moved}.
+     */
+    private NavigableMap<String, TagEntry> currentModels() {
         long now = nanoTime.getAsLong();
         long seen = moves.get();
         CachedListing cached = listing;
         if (cached != null && cached.moves == seen && now - cached.atNanos < tagTtlNanos) {
-            return cached.entries;
+            return cached.models;
         }
-        List<TagEntry> all = tags.all();
-        listing = new CachedListing(all, now, seen); // a move made while listing makes it stale at once
-        return all;
+        TreeMap<String, TagEntry> models = new TreeMap<>();
+        for (TagEntry e : tags.all()) {
+            models.merge(e.ref().repository(), e, ModelCatalog::preferred);
+        }
+        NavigableMap<String, TagEntry> frozen = Collections.unmodifiableNavigableMap(models);
+        listing = new CachedListing(frozen, now, seen); // a move made while listing makes it stale at once
+        return frozen;
     }
 
-    private static TagEntry preferred(TagEntry a, TagEntry b) {
+    /**
+     * Of two tags of one model, the one the model is shown under: {@code latest}, else the most recently moved. The
+     * listing and the model's own page agree through this.
+     */
+    public static TagEntry preferred(TagEntry a, TagEntry b) {
         boolean aLatest = a.ref().tag().equals(ModelRef.DEFAULT_TAG);
         boolean bLatest = b.ref().tag().equals(ModelRef.DEFAULT_TAG);
         if (aLatest != bLatest) {
@@ -333,5 +334,5 @@ public final class ModelCatalog {
     private record CachedTag(Cid cid, long atNanos) {}
 
     /** {@code moves}: how many moves this gateway had made when the listing started. */
-    private record CachedListing(List<TagEntry> entries, long atNanos, long moves) {}
+    private record CachedListing(NavigableMap<String, TagEntry> models, long atNanos, long moves) {}
 }

@@ -29,6 +29,7 @@ final class DecodedBody extends InputStream {
     private final String encoding;
     private InputStream decoded;
     private long decodedBytes;
+    private final byte[] one = new byte[1];
 
     DecodedBody(InputStream raw, String encoding) {
         this.raw = new CountingStream(raw);
@@ -37,7 +38,6 @@ final class DecodedBody extends InputStream {
 
     @Override
     public int read() throws IOException {
-        byte[] one = new byte[1];
         int n = read(one, 0, 1);
         return n < 0 ? -1 : one[0] & 0xff;
     }

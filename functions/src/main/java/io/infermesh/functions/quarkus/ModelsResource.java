@@ -29,7 +29,6 @@ import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -174,24 +173,18 @@ public class ModelsResource {
 
     private ObjectNode detail(ModelRef ref) {
         List<TagEntry> tags = gateway.catalog().tags(ref.org(), ref.model());
-        TagEntry shown = tags.stream()
-                .filter(t -> t.ref().tag().equals(ref.tag()))
-                .findFirst()
-                .orElseGet(() -> {
-                    if (!ref.tag().equals(ModelRef.DEFAULT_TAG)) {
-                        throw new ProblemException(
-                                404,
-                                "model_not_found",
-                                ref.repository() + " has no tag '" + ref.tag() + "'; its tags: "
-                                        + String.join(
-                                                ", ",
-                                                tags.stream()
-                                                        .map(t -> t.ref().tag())
-                                                        .toList()));
-                    }
-                    // no latest: the model shows its most recently moved tag, as the listing does
-                    return tags.stream().max(Comparator.comparing(TagEntry::at)).orElseThrow();
-                });
+        Optional<TagEntry> named =
+                tags.stream().filter(t -> t.ref().tag().equals(ref.tag())).findFirst();
+        if (named.isEmpty() && !ref.tag().equals(ModelRef.DEFAULT_TAG)) {
+            List<String> have = tags.stream().map(t -> t.ref().tag()).toList();
+            throw new ProblemException(
+                    404,
+                    "model_not_found",
+                    ref.repository() + " has no tag '" + ref.tag() + "'; its tags: " + String.join(", ", have));
+        }
+        // no latest: the model is shown under the tag the listing shows it under
+        TagEntry shown = named.orElseGet(
+                () -> tags.stream().reduce(ModelCatalog::preferred).orElseThrow());
         ObjectNode out = Json.object();
         model(out, ref.repository(), shown, gateway.catalog().manifest(shown.manifest()));
         ArrayNode all = out.putArray("tags");

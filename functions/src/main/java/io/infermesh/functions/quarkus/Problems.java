@@ -21,8 +21,9 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  * The one place errors become RFC 9457 {@code application/problem+json}. Every problem has the contract's stable
  * {@code code}, a {@code detail} a person can act on, the request path as {@code instance} and the {@code requestId}.
  * The paths OpenAI and KServe clients call also carry their clients' error shapes: an OpenAI {@code error} object on
- * {@code /v1/embeddings} and {@code /v1/models...}, a KServe {@code error} string on {@code /v2/...}. Expected refusals are logged at debug; anything unexpected once at
- * error with the request id, and the caller gets {@code internal} without internals.
+ * {@code /v1/embeddings} and {@code /v1/models...}, a KServe {@code error} string on {@code /v2/...}. Expected
+ * refusals are logged at debug; anything unexpected once at error with the request id, and the caller gets {@code
+ * internal} without internals.
  */
 public final class Problems {
     private static final Logger LOG = Logger.getLogger(Problems.class);

@@ -160,7 +160,7 @@ class ModelCatalogIT {
         Cid junk = blobs.put("junk".getBytes(StandardCharsets.UTF_8)).cid();
         tags.setTag(ModelRef.parse("delta/broken"), junk);
 
-        List<ModelCatalog.Listing> all = catalog.list(Optional.empty(), Optional.empty(), Optional.empty());
+        List<ModelCatalog.Listing> all = listAll(Optional.empty(), Optional.empty(), Optional.empty());
         assertEquals(
                 List.of("acme/minilm", "beta/bge", "gamma/theirs"),
                 all.stream().map(ModelCatalog.Listing::name).toList(),
@@ -170,15 +170,15 @@ class ModelCatalogIT {
 
         assertEquals(
                 List.of("beta/bge"),
-                catalog.list(Optional.of("BGE"), Optional.empty(), Optional.empty()).stream()
+                listAll(Optional.of("BGE"), Optional.empty(), Optional.empty()).stream()
                         .map(ModelCatalog.Listing::name)
                         .toList());
         assertEquals(
                 List.of("gamma/theirs"),
-                catalog.list(Optional.empty(), Optional.of(other), Optional.empty()).stream()
+                listAll(Optional.empty(), Optional.of(other), Optional.empty()).stream()
                         .map(ModelCatalog.Listing::name)
                         .toList());
-        assertEquals(List.of(), catalog.list(Optional.empty(), Optional.empty(), Optional.of("image-classification")));
+        assertEquals(List.of(), listAll(Optional.empty(), Optional.empty(), Optional.of("image-classification")));
     }
 
     @Test
@@ -229,6 +229,13 @@ class ModelCatalogIT {
                 List.of("acme/a", "acme/b", "acme/c"),
                 names(catalog.list(none, Optional.empty(), none, none, 10)),
                 "a publish through this gateway is listed at once");
+    }
+
+    /** Every match, in one page. */
+    private List<ModelCatalog.Listing> listAll(
+            Optional<String> query, Optional<EthAddress> owner, Optional<String> task) {
+        return catalog.list(query, owner, task, Optional.empty(), Integer.MAX_VALUE)
+                .listings();
     }
 
     private static List<String> names(ModelCatalog.Page page) {

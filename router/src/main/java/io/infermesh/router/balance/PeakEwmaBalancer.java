@@ -266,7 +266,7 @@ public final class PeakEwmaBalancer {
         private boolean measured;
 
         synchronized double estimate(long now) {
-            return measured ? estimateNanos * weight(now) : estimateNanos;
+            return estimateToward(0, now);
         }
 
         /** {@code E} as last set (the default until measured). */

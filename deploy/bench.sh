@@ -14,6 +14,8 @@ if [[ $# -gt 0 && $1 != -* ]]; then
   shift
 fi
 cd -- "$REPO_ROOT"
+# The gateway benchmarks report the host's wake-up latency beside their own (it/.../WakeUpProbe).
+[[ $module != it ]] || ensure_commands cyclictest:rt-tests taskset:util-linux
 mkdir -p -- "$module/target"
 # Only MODULE's benchmarks: the pattern names their package directories, so the modules built before it (-am)
 # match none of theirs. A later -Dit.test=... among the arguments overrides it.

@@ -1,6 +1,9 @@
 -- bucket: the per-key token bucket of authorize.lua (prepended to it by LuaScript).
 -- tokens = min(capacity, tokens + elapsed_s * refill_per_s); a call costing c passes when tokens >= c and takes c.
 -- Time is Redis TIME (microseconds) so every gateway uses the same clock.
+-- The bucket is soft state: its writes go neither to the AOF nor to replicas (redis.set_repl(REPL_NONE)), so a
+-- call's authorize never waits for an fsync under appendfsync always; after a restart or a failover every bucket is
+-- full again. Nothing else may be written after take_tokens in the same script (it would not be persisted either).
 -- take_tokens(bucket key, capacity, refill per second (> 0), cost (<= capacity))
 --   -> 'allowed', floor(tokens left) | 'limited', retry after ms
 local function take_tokens(key, cap, rate, cost)
@@ -13,6 +16,7 @@ local function take_tokens(key, cap, rate, cost)
   local full_ms = math.ceil(cap / rate * 1000) + 1000
   local allowed = tokens >= cost
   if allowed then tokens = tokens - cost end
+  redis.set_repl(redis.REPL_NONE)
   redis.call('HSET', key, 'tokens', string.format('%.17g', tokens), 'ts', string.format('%.0f', now))
   redis.call('PEXPIRE', key, full_ms)
   if allowed then return 'allowed', string.format('%.0f', math.floor(tokens)) end

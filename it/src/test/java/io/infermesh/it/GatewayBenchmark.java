@@ -53,7 +53,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Settings: {@code -Dbench.rate} requests/s (default 20), {@code -Dbench.seconds} per phase (default 15),
  * {@code -Dbench.warmup-seconds} of closed-loop warm-up per path before measuring (default 20), {@code
  * -Dbench.gateway-java-opts} added to the gateway's JVM options (e.g. {@code -Xlog:gc:file=/tmp/gc.log}), {@code
- * -Dbench.worker-cpus} to give the worker CPUs of its own ({@link CpuPinning}).
+ * -Dbench.worker-cpus} to give the worker CPUs of its own ({@link CpuPinning}). With {@code cyclictest} installed the
+ * report also gives the host's wake-up latency during the measured phases and idle ({@link WakeUpProbe}).
  */
 class GatewayBenchmark {
     private static final Path KEY_FILE = Path.of("target", "bench-gateway.key").toAbsolutePath();
@@ -155,6 +156,7 @@ class GatewayBenchmark {
         List<Long> jdkNanos = new ArrayList<>();
         List<Long> liveNanos = new ArrayList<>();
         OpenLoop.run(live, rate, 2);
+        Optional<WakeUpProbe> probe = WakeUpProbe.start(Path.of("target", "bench-gateway-wakeups.txt"));
         for (int round = 0; round < 2; round++) {
             List<List<Long>> pair = OpenLoop.interleaved(List.of(direct, viaGateway), rate, seconds);
             directNanos.addAll(pair.get(0));
@@ -162,8 +164,12 @@ class GatewayBenchmark {
             jdkNanos.addAll(OpenLoop.run(viaGatewayJdk, rate, seconds));
             liveNanos.addAll(OpenLoop.run(live, rate, seconds / 2));
         }
+        Optional<WakeUpProbe.Latencies> busyWakeUps = stop(probe);
         channel.shutdownNow();
         loop.close();
+        Optional<WakeUpProbe> idleProbe = WakeUpProbe.start(Path.of("target", "bench-idle-wakeups.txt"));
+        Thread.sleep(5000);
+        Optional<WakeUpProbe.Latencies> idleWakeUps = stop(idleProbe);
 
         long coldStart = System.nanoTime();
         int attempts = 0;
@@ -230,6 +236,12 @@ class GatewayBenchmark {
         OpenLoop.row(md, "gateway, client `java.net.http` instead of Vert.x", j);
         OpenLoop.row(md, "HTTP floor: `GET /v2/health/live`", OpenLoop.sorted(liveNanos));
         md.append('\n');
+        busyWakeUps.ifPresent(w -> md.append(
+                        "The host's wake-ups (`cyclictest`, one nice-0 thread) during the measured" + " phases: ")
+                .append(w.describe())
+                .append("; with the platform up and idle for 5 s after them: ")
+                .append(idleWakeUps.map(WakeUpProbe.Latencies::describe).orElse("not measured"))
+                .append(".\n\n"));
         md.append("The gateway's own account of its calls (`Server-Timing`, measured phases only):\n\n");
         md.append("| phase | p50 ms | p90 ms | p99 ms |\n| --- | --- | --- | --- |\n");
         phaseRows(md, timings);
@@ -241,6 +253,10 @@ class GatewayBenchmark {
         Path out = Files.createDirectories(Path.of("target", "benchmarks")).resolve("gateway.md");
         Files.writeString(out, md.toString());
         System.out.println(md);
+    }
+
+    private static Optional<WakeUpProbe.Latencies> stop(Optional<WakeUpProbe> probe) throws Exception {
+        return probe.isPresent() ? Optional.of(probe.get().stop()) : Optional.empty();
     }
 
     private static ModelInferRequest textRequest(String model, String text) {

@@ -112,6 +112,7 @@ class RoutingBenchmark {
         for (Arm arm : arms) {
             OpenLoop.run(arm.call, rate, 5);
         }
+        Optional<WakeUpProbe> probe = WakeUpProbe.start(Path.of("target", "bench-routing-wakeups.txt"));
         for (int round = 0; round < 2; round++) {
             for (Arm arm : arms) {
                 Map<String, Double> before = served(workers);
@@ -120,6 +121,9 @@ class RoutingBenchmark {
                 workers.keySet().forEach(w -> arm.served.merge(w, after.get(w) - before.get(w), Double::sum));
             }
         }
+
+        Optional<WakeUpProbe.Latencies> wakeUps =
+                probe.isPresent() ? Optional.of(probe.get().stop()) : Optional.empty();
 
         StringBuilder md = new StringBuilder();
         md.append("### Tail latency with one of three workers slowed ")
@@ -165,6 +169,10 @@ class RoutingBenchmark {
             row(md, arm.name, OpenLoop.sorted(arm.nanos), arm.served);
         }
         md.append('\n');
+        wakeUps.ifPresent(w -> md.append(
+                        "The host's wake-ups (`cyclictest`, one nice-0 thread) during the measured" + " phases: ")
+                .append(w.describe())
+                .append(".\n\n"));
         long[] baseline = OpenLoop.sorted(arms.getFirst().nanos);
         for (Arm arm : arms.subList(1, arms.size())) {
             long[] a = OpenLoop.sorted(arm.nanos);

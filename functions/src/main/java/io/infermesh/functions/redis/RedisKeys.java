@@ -19,7 +19,8 @@ import io.infermesh.store.manifest.EthAddress;
  * im:holds:expiry            zset    requestId by hold expiry (ms, Redis time), while held
  * im:receipts                stream  receipts: request, account, model, manifest, worker, payout, price, at
  * im:apikey:&lt;sha256 hex&gt;       hash    key -> {account, id, created, last4, label}
- * im:rate:&lt;subject&gt;            hash    token bucket {tokens, ts (µs, Redis time)}; ttl = time to refill + 1 s
+ * im:rate:&lt;subject&gt;            hash    token bucket {tokens, ts (µs, Redis time)}; ttl = time to refill + 1 s;
+ *                                    not in the AOF nor replicated (soft state: full again after a restart)
  * im:pool:&lt;address&gt;            hash    {issued_at, registration (signed JSON), signature}
  * im:worker:&lt;id&gt;               hash    {pool, target, token_hash, registered_at, registration, signature}
  * im:hb:&lt;id&gt;                   string  latest heartbeat JSON; ttl = lease ttl

@@ -1,6 +1,7 @@
 package io.infermesh.functions.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -77,5 +79,25 @@ class KeyBucketIT {
             a = keys.authorize(issued.secret(), limit);
         }
         assertInstanceOf(Authorization.Allowed.class, a);
+    }
+
+    @Test
+    void aCrashEmptiesBucketsButKeepsKeys() throws InterruptedException {
+        // a bucket is soft state (bucket.lua): never in the AOF, so authorize does not wait for an fsync
+        RateLimit limit = new RateLimit(2, 0.001);
+        keys.authorize(issued.secret(), limit);
+        keys.authorize(issued.secret(), limit);
+        assertInstanceOf(Authorization.Limited.class, keys.authorize(issued.secret(), limit));
+
+        server.kill(); // SIGKILL: only what Redis fsynced survives
+        server.restart();
+
+        ApiKeys after = new RedisApiKeys(server.state(), InstantSource.system());
+        assertEquals(new Authorization.Allowed(issued.info(), 1), after.authorize(issued.secret(), limit));
+        String aof = server.appendOnlyText();
+        assertTrue(aof.contains("im:apikey:"), "the key's record is in the AOF");
+        // (an expiring bucket would add a DEL of its name, never a write)
+        assertFalse(
+                Pattern.compile("HSET\r\n\\$\\d+\r\nim:rate:").matcher(aof).find(), "no bucket write is in the AOF");
     }
 }

@@ -2,10 +2,13 @@ package io.infermesh.functions.redis;
 
 import io.infermesh.store.testing.DeployedService;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -79,6 +82,19 @@ public final class RedisServer implements AutoCloseable, BeforeAllCallback, Afte
     /** Empties the database between tests. */
     public void flush() {
         state.call(c -> c.flushall());
+    }
+
+    /** Everything in the server's append-only files (base and increments), as text. */
+    public String appendOnlyText() {
+        try (Stream<Path> files = Files.list(workdir.resolve("appendonlydir"))) {
+            StringBuilder text = new StringBuilder();
+            for (Path f : files.sorted().toList()) {
+                text.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+            }
+            return text.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** SIGKILL, as a crash: nothing is flushed beyond what Redis already fsynced. Waits until the process is gone. */

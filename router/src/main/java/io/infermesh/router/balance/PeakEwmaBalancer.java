@@ -49,7 +49,8 @@ import java.util.random.RandomGenerator;
  * two distinct ones uniformly at random and take the cheaper (one candidate: take it). P2C avoids the herd that
  * "always the cheapest" causes when many gateways share stale estimates, at O(1) per request. Before that, an
  * ejected worker whose probe is due gets this request as its probe (otherwise its penalised estimate would never win
- * a comparison and it could never come back).
+ * a comparison and it could never come back). A hedge ({@link #chooseWithin}) is not a probe of any kind: it goes
+ * only to a worker last measured within the hedge's delay.
  *
  * <p>Every chosen worker must be followed by {@link #begin} and the returned {@link Attempt} finished exactly once.
  * Thread-safe; per-worker state is a few words behind a monitor.
@@ -117,8 +118,24 @@ public final class PeakEwmaBalancer {
      * @param excluded workers this request must not use (already tried)
      */
     public Optional<WorkerInfo> choose(List<WorkerInfo> warm, Set<WorkerId> excluded) {
+        return choose(warm, excluded, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Picks the target of a hedge: like {@link #choose}, but only among workers whose last measured estimate {@code E}
+     * (not faded) is at most {@code within}, and never as an ejected worker's probe. A hedge is sent because the call
+     * has already waited {@code within}; a worker measured slower than that would not beat it, however long it has been
+     * idle (its faded estimate says only that nobody has asked it lately). Empty when no worker qualifies: then no
+     * hedge is better than a hopeless one.
+     */
+    public Optional<WorkerInfo> chooseWithin(List<WorkerInfo> warm, Set<WorkerId> excluded, Duration within) {
+        return choose(warm, excluded, within.toNanos());
+    }
+
+    private Optional<WorkerInfo> choose(List<WorkerInfo> warm, Set<WorkerId> excluded, double maxLastNanos) {
+        boolean bounded = maxLastNanos != Double.POSITIVE_INFINITY;
         boolean ejections = ejection.anyOutOfRotation();
-        if (ejections) {
+        if (ejections && !bounded) {
             for (WorkerInfo w : warm) {
                 if (!excluded.contains(w.id()) && ejection.tryClaimProbe(w.id())) {
                     return Optional.of(w);
@@ -126,10 +143,12 @@ public final class PeakEwmaBalancer {
             }
         }
         List<WorkerInfo> eligible = warm;
-        if (ejections || !excluded.isEmpty()) {
+        if (ejections || !excluded.isEmpty() || bounded) {
             eligible = new ArrayList<>(warm.size());
             for (WorkerInfo w : warm) {
-                if (!excluded.contains(w.id()) && ejection.admits(w.id())) {
+                if (!excluded.contains(w.id())
+                        && ejection.admits(w.id())
+                        && (!bounded || lastEstimate(stats.get(w.id())) <= maxLastNanos)) {
                     eligible.add(w);
                 }
             }

@@ -40,8 +40,9 @@ import java.util.concurrent.TimeUnit;
  *       row) — while attempts &lt; max, the deadline has at least {@code minAttemptBudget} left, and the retry budget
  *       pays.
  *   <li>Hedge: when the delay passes with the first attempt still in flight (idempotent requests only), one more
- *       attempt on an untried worker, paid from the retry budget. The first answer ends the request; the other
- *       attempt is cancelled and reported ABANDONED.
+ *       attempt on an untried worker last measured within the delay ({@code PeakEwmaBalancer.chooseWithin}; none
+ *       such, no hedge), paid from the retry budget. The first answer ends the request; the other attempt is
+ *       cancelled and reported ABANDONED.
  * </ul>
  */
 final class InferenceCall {
@@ -75,12 +76,13 @@ final class InferenceCall {
                 policy.idempotent() ? router.hedgeDelay(model, policy.hedging()) : Optional.empty();
         synchronized (this) {
             launch(first);
-            hedgeDelay.ifPresent(d -> hedgeTimer = router.scheduler().schedule(d, this::hedge));
+            hedgeDelay.ifPresent(d -> hedgeTimer = router.scheduler().schedule(d, () -> hedge(d)));
         }
         return result;
     }
 
-    private void hedge() {
+    /** After {@code delay} without an answer: a second attempt, on a worker last measured faster than that. */
+    private void hedge(Duration delay) {
         synchronized (this) {
             if (done
                     || hedged
@@ -89,7 +91,7 @@ final class InferenceCall {
                 return;
             }
             Optional<WorkerInfo> next =
-                    router.balancer().choose(router.workers().warm(model), tried);
+                    router.balancer().chooseWithin(router.workers().warm(model), tried, delay);
             if (next.isEmpty() || !router.retryBudget().tryWithdraw()) {
                 return;
             }

@@ -164,6 +164,40 @@ class PeakEwmaBalancerTest {
     }
 
     @Test
+    void aHedgeGoesOnlyToAWorkerMeasuredWithinItsDelayHoweverLongTheSlowOneIdled() {
+        PeakEwmaBalancer p = balancer();
+        for (Map.Entry<WorkerInfo, Duration> w : Map.of(
+                        a, Duration.ofMillis(5), b, Duration.ofMillis(6), c, Duration.ofMillis(100))
+                .entrySet()) {
+            PeakEwmaBalancer.Attempt t = p.begin(w.getKey().id());
+            clock.advance(w.getValue());
+            t.finish(Feedback.SUCCESS);
+        }
+        clock.advance(Duration.ofSeconds(60)); // c idle: its 100 ms faded towards any other's
+        p.begin(a.id()); // the call being hedged, on a
+        p.begin(b.id()); // b busy: 6 ms × 2 against c faded towards b's 6 ms
+        assertEquals(
+                c.id(), p.choose(List.of(a, b, c), Set.of(a.id())).orElseThrow().id(), "an ordinary pick tries c");
+        for (int i = 0; i < 20; i++) {
+            assertEquals(
+                    b.id(),
+                    p.chooseWithin(List.of(a, b, c), Set.of(a.id()), Duration.ofMillis(20))
+                            .orElseThrow()
+                            .id(),
+                    "c was last measured at 100 ms: it cannot beat a call already 20 ms late");
+        }
+        assertTrue(
+                p.chooseWithin(List.of(a, c), Set.of(a.id()), Duration.ofMillis(20))
+                        .isEmpty(),
+                "no hedge at all");
+        assertEquals(
+                c.id(),
+                p.chooseWithin(List.of(a, c), Set.of(a.id()), Duration.ofMillis(150))
+                        .orElseThrow()
+                        .id());
+    }
+
+    @Test
     void neverChoosesAnExcludedWorker() {
         PeakEwmaBalancer p = balancer();
         for (int i = 0; i < 100; i++) {

@@ -199,13 +199,27 @@ class GrpcRouterTest {
         FakeWorker a = fake("a").behave(Behaviour.HANG);
         FakeWorker b = fake("b");
         workers.replaceAll(List.of(a.info("m"), b.info("m")));
-        disfavour(b);
+        balancer.begin(b.id); // b has a call in flight, so the first attempt goes to a; b is not measured slow
 
         InferOutcome outcome = infer(POLICY.withHedging(Hedging.after(Duration.ofMillis(20))));
         InferOutcome.Served served = assertInstanceOf(InferOutcome.Served.class, outcome);
         assertEquals(b.id, served.worker());
         assertEquals(2, served.attempts());
         assertTrue(a.cancelled.await(10, TimeUnit.SECONDS), "the slow copy was cancelled");
+    }
+
+    @Test
+    void doesNotHedgeToAWorkerLastMeasuredSlowerThanTheDelay() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.HANG);
+        FakeWorker b = fake("b");
+        workers.replaceAll(List.of(a.info("m"), b.info("m")));
+        disfavour(b); // b's last answer was BUSY: counted as the 1 s penalty
+
+        InferOutcome outcome =
+                infer(CallPolicy.idempotent(Duration.ofMillis(300)).withHedging(Hedging.after(Duration.ofMillis(20))));
+        InferOutcome.TimedOut timedOut = assertInstanceOf(InferOutcome.TimedOut.class, outcome);
+        assertEquals(1, timedOut.attempts(), "no hedge: b could not beat a call already 20 ms late");
+        assertEquals(0, b.inferCalls.get());
     }
 
     @Test

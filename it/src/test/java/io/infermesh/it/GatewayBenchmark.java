@@ -171,13 +171,13 @@ class GatewayBenchmark {
             jdkNanos.addAll(OpenLoop.run(viaGatewayJdk, rate, seconds));
             liveNanos.addAll(OpenLoop.run(live, rate, seconds / 2));
         }
-        Optional<WakeUpProbe.Latencies> busyWakeUps = stop(probe);
+        Optional<WakeUpProbe.Latencies> busyWakeUps = WakeUpProbe.stop(probe);
         renewer.shutdownNow();
         channel.shutdownNow();
         loop.close();
         Optional<WakeUpProbe> idleProbe = WakeUpProbe.start(Path.of("target", "bench-idle-wakeups.txt"));
         Thread.sleep(5000);
-        Optional<WakeUpProbe.Latencies> idleWakeUps = stop(idleProbe);
+        Optional<WakeUpProbe.Latencies> idleWakeUps = WakeUpProbe.stop(idleProbe);
 
         long coldStart = System.nanoTime();
         int attempts = 0;
@@ -244,9 +244,7 @@ class GatewayBenchmark {
         OpenLoop.row(md, "gateway, client `java.net.http` instead of Vert.x", j);
         OpenLoop.row(md, "HTTP floor: `GET /v2/health/live`", OpenLoop.sorted(liveNanos));
         md.append('\n');
-        busyWakeUps.ifPresent(w -> md.append(
-                        "The host's wake-ups (`cyclictest`, one nice-0 thread) during the measured" + " phases: ")
-                .append(w.describe())
+        busyWakeUps.ifPresent(w -> md.append(w.duringMeasuredPhases())
                 .append("; with the platform up and idle for 5 s after them: ")
                 .append(idleWakeUps.map(WakeUpProbe.Latencies::describe).orElse("not measured"))
                 .append(".\n\n"));
@@ -261,10 +259,6 @@ class GatewayBenchmark {
         Path out = Files.createDirectories(Path.of("target", "benchmarks")).resolve("gateway.md");
         Files.writeString(out, md.toString());
         System.out.println(md);
-    }
-
-    private static Optional<WakeUpProbe.Latencies> stop(Optional<WakeUpProbe> probe) throws Exception {
-        return probe.isPresent() ? Optional.of(probe.get().stop()) : Optional.empty();
     }
 
     private static ModelInferRequest textRequest(String model, String text) {

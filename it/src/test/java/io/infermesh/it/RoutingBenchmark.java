@@ -33,7 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *
  * <p>Settings: {@code -Dbench.rate} requests/s (default 30), {@code -Dbench.seconds} per phase (default 15), {@code
  * -Dbench.slowdown} (default 10), {@code -Dbench.warmup-seconds} of closed-loop warm-up per gateway (default 60),
- * {@code -Dbench.worker-cpus} to give the workers CPUs of their own ({@link CpuPinning}).
+ * {@code -Dbench.worker-cpus} to give the workers CPUs of their own ({@link CpuPinning}). With {@code cyclictest}
+ * installed the report also gives the host's wake-up latency during the measured phases ({@link WakeUpProbe}).
  */
 class RoutingBenchmark {
     private static final Pattern SUCCESS =
@@ -122,8 +123,7 @@ class RoutingBenchmark {
             }
         }
 
-        Optional<WakeUpProbe.Latencies> wakeUps =
-                probe.isPresent() ? Optional.of(probe.get().stop()) : Optional.empty();
+        Optional<WakeUpProbe.Latencies> wakeUps = WakeUpProbe.stop(probe);
 
         StringBuilder md = new StringBuilder();
         md.append("### Tail latency with one of three workers slowed ")
@@ -169,10 +169,7 @@ class RoutingBenchmark {
             row(md, arm.name, OpenLoop.sorted(arm.nanos), arm.served);
         }
         md.append('\n');
-        wakeUps.ifPresent(w -> md.append(
-                        "The host's wake-ups (`cyclictest`, one nice-0 thread) during the measured" + " phases: ")
-                .append(w.describe())
-                .append(".\n\n"));
+        wakeUps.ifPresent(w -> md.append(w.duringMeasuredPhases()).append(".\n\n"));
         long[] baseline = OpenLoop.sorted(arms.getFirst().nanos);
         for (Arm arm : arms.subList(1, arms.size())) {
             long[] a = OpenLoop.sorted(arm.nanos);

@@ -63,6 +63,11 @@ final class WakeUpProbe implements AutoCloseable {
         return Latencies.parse(Files.readString(histogram));
     }
 
+    /** Stops {@code probe} if it was started: what it saw, or empty when cyclictest is not installed. */
+    static Optional<Latencies> stop(Optional<WakeUpProbe> probe) throws IOException, InterruptedException {
+        return probe.isPresent() ? Optional.of(probe.get().stop()) : Optional.empty();
+    }
+
     @Override
     public void close() {
         process.destroyForcibly();
@@ -121,7 +126,12 @@ final class WakeUpProbe implements AutoCloseable {
             return counts.length - 1;
         }
 
-        /** A sentence for the report. */
+        /** The report's sentence about wake-ups during a benchmark's measured phases. */
+        String duringMeasuredPhases() {
+            return "The host's wake-ups (`cyclictest`, one nice-0 thread) during the measured phases: " + describe();
+        }
+
+        /** What the probe saw, as a clause for the report. */
         String describe() {
             return String.format(
                     "%,d wake-ups of a 1 ms sleep, late by p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms%s",

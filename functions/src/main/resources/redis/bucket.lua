@@ -4,6 +4,7 @@
 -- The bucket is soft state: its writes go neither to the AOF nor to replicas (redis.set_repl(REPL_NONE)), so a
 -- call's authorize never waits for an fsync under appendfsync always; after a restart or a failover every bucket is
 -- full again. Nothing else may be written after take_tokens in the same script (it would not be persisted either).
+-- When an idle bucket expires, Redis itself still appends a DEL of it to the AOF: harmless, the key was never there.
 -- take_tokens(bucket key, capacity, refill per second (> 0), cost (<= capacity))
 --   -> 'allowed', floor(tokens left) | 'limited', retry after ms
 local function take_tokens(key, cap, rate, cost)

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Absent when {@code cyclictest} is not on the PATH ({@code apt-get install rt-tests}); the benchmarks then leave
  * the line out.
  */
-final class WakeUpProbe implements AutoCloseable {
+final class WakeUpProbe {
     private static final int BUCKETS_US = 50_000;
     /** A probe left running by a benchmark that failed before stopping it exits on its own after this. */
     private static final int MAX_SECONDS = 1800;
@@ -66,11 +66,6 @@ final class WakeUpProbe implements AutoCloseable {
     /** Stops {@code probe} if it was started: what it saw, or empty when cyclictest is not installed. */
     static Optional<Latencies> stop(Optional<WakeUpProbe> probe) throws IOException, InterruptedException {
         return probe.isPresent() ? Optional.of(probe.get().stop()) : Optional.empty();
-    }
-
-    @Override
-    public void close() {
-        process.destroyForcibly();
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -95,14 +96,14 @@ class RoutingBenchmark {
 
         byte[] body = "{\"model\":\"bench/minilm\",\"input\":\"A man is playing a guitar.\"}"
                 .getBytes(StandardCharsets.UTF_8);
+        Function<String, Supplier<CompletableFuture<?>>> callsTo =
+                url -> () -> OpenLoop.embeddings(loop, url, apiKey, body);
         List<Arm> arms = new ArrayList<>();
-        arms.add(new Arm("round robin (baseline)", roundRobin.get("GATEWAY_URL")));
-        arms.add(new Arm("peak-EWMA, power of two choices", platform.url()));
+        arms.add(new Arm("round robin (baseline)", callsTo.apply(roundRobin.get("GATEWAY_URL"))));
+        arms.add(new Arm("peak-EWMA, power of two choices", callsTo.apply(platform.url())));
         if (hedged != null) {
-            arms.add(new Arm("peak-EWMA + hedging after the p" + hedgePercent, hedged.get("GATEWAY_URL")));
-        }
-        for (Arm arm : arms) {
-            arm.call = () -> OpenLoop.embeddings(loop, arm.url, apiKey, body);
+            arms.add(new Arm(
+                    "peak-EWMA + hedging after the p" + hedgePercent, callsTo.apply(hedged.get("GATEWAY_URL"))));
         }
 
         // Warm every gateway (JIT, connections, the balancer's estimates) before measuring: closed loops, then a few
@@ -222,15 +223,14 @@ class RoutingBenchmark {
     /** One gateway under test and what it measured. */
     private static final class Arm {
         final String name;
-        final String url;
+        final Supplier<CompletableFuture<?>> call;
         final List<Long> nanos = new ArrayList<>();
         final Map<String, Double> served = new LinkedHashMap<>();
-        Supplier<CompletableFuture<?>> call;
         long warmCalls;
 
-        Arm(String name, String url) {
+        Arm(String name, Supplier<CompletableFuture<?>> call) {
             this.name = name;
-            this.url = url;
+            this.call = call;
         }
     }
 }

@@ -1,10 +1,12 @@
 package io.infermesh.store.s3;
 
 import io.infermesh.store.ModelRef;
+import io.infermesh.store.ModelStoreException;
 import io.infermesh.store.TagStore;
 import io.infermesh.store.cid.Cid;
 import io.minio.ListObjectsArgs;
 import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
 import io.minio.Result;
 import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
@@ -19,13 +21,36 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * {@link TagStore} on S3. Each move is an empty object {@code tag-history/<org>/<model>/<tag>/<micros>-<cid>}; the key
- * itself carries the time and the manifest, so listing one prefix yields the whole history without reading objects,
- * and the newest key is the current value. Writes never overwrite, so concurrent gateways cannot lose a move; the
- * latest timestamp wins.
+ * {@link TagStore} on S3, as two families of empty objects whose keys carry everything:
+ *
+ * <ul>
+ *   <li>History, the record: each move is {@code tag-history/<org>/<model>/<tag>/<micros>-<cid>}. Listing one prefix
+ *       yields a tag's whole history without reading objects. Writes never overwrite, so concurrent gateways cannot
+ *       lose a move; the latest timestamp wins (in the same microsecond, the larger CID: the last key in listing
+ *       order).
+ *   <li>Current, an index over the history: {@code tag-current/<org>/<model>/<tag>/<inverted micros>-<cid>}, inverted
+ *       so that S3's ascending listing gives the newest first. After each move the older index keys of that tag are
+ *       deleted, so the index holds about one key per tag however long the history grows.
+ * </ul>
+ *
+ * <p>Reads. {@link #resolve} lists the first index keys, then the history keys after that move's history key
+ * (normally none): two small listings, whatever the history's length. The history stays the truth: if a move's index
+ * write was lost (a crash between the two writes, which {@link #setTag} reported as a failure), the second listing
+ * finds the move and the index is repaired. {@link #tags} and {@link #all} list the index only: a tag whose last
+ * {@code setTag} failed between the two writes shows its previous value there until it is set or resolved again. A
+ * store written before the index existed is indexed once, by the first {@link #connect} that finds history but no
+ * index.
+ *
+ * <p>A key under these prefixes that does not name a move is skipped: a filesystem-backed S3 server (S3Proxy, as in
+ * {@code deploy/s3.sh}) lists the temporary file of a put in flight, {@code <key>-<uuid>}.
  */
 public final class S3TagStore implements TagStore {
     static final String HISTORY_PREFIX = "tag-history/";
+    static final String CURRENT_PREFIX = "tag-current/";
+    /** S3's page: listing up to this many keys is one request. */
+    private static final int PAGE = 1000;
+    /** Index keys {@link #resolve} reads: the newest move's is the first one, unless a put in flight is listed first. */
+    private static final int FIRST_KEYS = 8;
 
     private final S3Connection s3;
     private final Clock clock;
@@ -40,84 +65,139 @@ public final class S3TagStore implements TagStore {
     }
 
     public static S3TagStore connect(S3Config config, Clock clock) {
-        S3Connection s3 = new S3Connection(config);
+        return connect(new S3Connection(config), clock);
+    }
+
+    static S3TagStore connect(S3Connection s3, Clock clock) {
         s3.ensureBucket();
-        return new S3TagStore(s3, clock);
+        S3TagStore store = new S3TagStore(s3, clock);
+        if (store.list(CURRENT_PREFIX, null, 1).isEmpty()
+                && !store.list(HISTORY_PREFIX, null, 1).isEmpty()) {
+            store.reindex();
+        }
+        return store;
     }
 
     @Override
     public TagEntry setTag(ModelRef ref, Cid manifest) {
         Instant at = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, at);
-        String key = prefix(ref) + String.format("%019d", micros) + "-" + manifest;
-        S3Connection.await(
-                s3.call(() -> s3.client.putObject(PutObjectArgs.builder().bucket(s3.bucket()).object(key).stream(
-                                new ByteArrayInputStream(new byte[0]), 0, -1)
-                        .build())));
-        return new TagEntry(ref, manifest, at);
+        Move move = new Move(ChronoUnit.MICROS.between(Instant.EPOCH, at), manifest);
+        put(historyPrefix(ref) + move.historyName());
+        index(ref, move);
+        return move.entry(ref);
     }
 
     @Override
     public Optional<Cid> resolve(ModelRef ref) {
-        List<TagEntry> history = history(ref);
-        return history.isEmpty()
-                ? Optional.empty()
-                : Optional.of(history.getLast().manifest());
+        String indexPrefix = currentPrefix(ref);
+        Optional<Move> indexed = list(indexPrefix, null, FIRST_KEYS).stream()
+                .flatMap(key -> Move.parseCurrent(key.substring(indexPrefix.length())).stream())
+                .reduce(Move::newer);
+        // the moves after the indexed one: none, unless an index write was lost
+        String historyPrefix = historyPrefix(ref);
+        String after = indexed.map(m -> historyPrefix + m.historyName()).orElse(null);
+        Optional<Move> unindexed = list(historyPrefix, after, Integer.MAX_VALUE).stream()
+                .flatMap(key -> Move.parseHistory(key.substring(historyPrefix.length())).stream())
+                .reduce(Move::newer);
+        unindexed.ifPresent(move -> index(ref, move));
+        return unindexed.or(() -> indexed).map(Move::manifest);
     }
 
     @Override
     public List<TagEntry> history(ModelRef ref) {
-        String prefix = prefix(ref);
+        String prefix = historyPrefix(ref);
         List<TagEntry> entries = new ArrayList<>();
-        for (String key : list(prefix)) {
-            entries.add(parse(ref, key.substring(prefix.length())));
+        for (String key : list(prefix, null, Integer.MAX_VALUE)) {
+            Move.parseHistory(key.substring(prefix.length())).ifPresent(move -> entries.add(move.entry(ref)));
         }
-        entries.sort(Comparator.comparing(TagEntry::at));
+        entries.sort(Comparator.comparing(TagEntry::at)); // stable: in the same microsecond, key order
         return entries;
     }
 
     @Override
     public List<TagEntry> tags(String org, String model) {
         ModelRef repo = new ModelRef(org, model, ModelRef.DEFAULT_TAG);
-        String repoPrefix = HISTORY_PREFIX + repo.org() + "/" + repo.model() + "/";
-        Map<String, TagEntry> latest = new TreeMap<>();
-        for (String key : list(repoPrefix)) {
-            String rest = key.substring(repoPrefix.length());
-            int slash = rest.indexOf('/');
-            if (slash <= 0) {
-                continue;
-            }
-            ModelRef ref = new ModelRef(org, model, rest.substring(0, slash));
-            TagEntry entry = parse(ref, rest.substring(slash + 1));
-            latest.merge(ref.tag(), entry, (a, b) -> a.at().isAfter(b.at()) ? a : b);
-        }
-        return List.copyOf(latest.values());
+        return current(CURRENT_PREFIX + repo.org() + "/" + repo.model() + "/");
     }
 
     @Override
     public List<TagEntry> all() {
-        Map<String, TagEntry> latest = new TreeMap<>();
-        for (String key : list(HISTORY_PREFIX)) {
-            String[] parts = key.substring(HISTORY_PREFIX.length()).split("/", -1);
-            if (parts.length != 4) {
-                continue;
-            }
-            ModelRef ref = new ModelRef(parts[0], parts[1], parts[2]);
-            latest.merge(ref.toString(), parse(ref, parts[3]), (a, b) -> a.at().isAfter(b.at()) ? a : b);
-        }
-        return List.copyOf(latest.values());
+        return current(CURRENT_PREFIX);
     }
 
-    private List<String> list(String prefix) {
-        List<String> keys = new ArrayList<>();
-        Iterable<Result<Item>> results = s3.client.listObjects(ListObjectsArgs.builder()
+    /**
+     * Rebuilds the index from the history: every tag's newest move is indexed and its older index keys are deleted.
+     * {@link #connect} runs it on a store that has history but no index. Safe at any time, also beside gateways that
+     * are moving tags.
+     *
+     * @return how many tags were indexed
+     */
+    public int reindex() {
+        Map<String, TagMove> newest = new TreeMap<>();
+        for (String key : list(HISTORY_PREFIX, null, Integer.MAX_VALUE)) {
+            TagMove.parse(key.substring(HISTORY_PREFIX.length()), false)
+                    .ifPresent(m -> newest.merge(m.ref().toString(), m, TagMove::newer));
+        }
+        newest.values().forEach(m -> index(m.ref(), m.move()));
+        return newest.size();
+    }
+
+    /** Writes {@code move}'s index key, then deletes the tag's index keys older than the newest one listed. */
+    private void index(ModelRef ref, Move move) {
+        String prefix = currentPrefix(ref);
+        put(prefix + move.currentName());
+        List<Move> indexed = new ArrayList<>();
+        for (String key : list(prefix, null, Integer.MAX_VALUE)) {
+            Move.parseCurrent(key.substring(prefix.length())).ifPresent(indexed::add);
+        }
+        // Only a key older than another that exists is deleted, so the newest move, whoever wrote it, stays indexed.
+        Move keep = indexed.stream().reduce(Move::newer).orElse(move);
+        for (Move m : indexed) {
+            if (!m.equals(keep)) {
+                remove(prefix + m.currentName());
+            }
+        }
+    }
+
+    /** Each tag's newest indexed move under {@code prefix}, sorted by reference. */
+    private List<TagEntry> current(String prefix) {
+        Map<String, TagMove> latest = new TreeMap<>();
+        for (String key : list(prefix, null, Integer.MAX_VALUE)) {
+            TagMove.parse(key.substring(CURRENT_PREFIX.length()), true)
+                    .ifPresent(m -> latest.merge(m.ref().toString(), m, TagMove::newer));
+        }
+        return latest.values().stream().map(m -> m.move().entry(m.ref())).toList();
+    }
+
+    private void put(String key) {
+        S3Connection.await(
+                s3.call(() -> s3.client.putObject(PutObjectArgs.builder().bucket(s3.bucket()).object(key).stream(
+                                new ByteArrayInputStream(new byte[0]), 0, -1)
+                        .build())));
+    }
+
+    private void remove(String key) {
+        S3Connection.await(s3.call(() -> s3.client.removeObject(
+                RemoveObjectArgs.builder().bucket(s3.bucket()).object(key).build())));
+    }
+
+    /** The first {@code limit} keys under {@code prefix} (after {@code startAfter}, when given), in ascending order. */
+    private List<String> list(String prefix, String startAfter, int limit) {
+        ListObjectsArgs.Builder args = ListObjectsArgs.builder()
                 .bucket(s3.bucket())
                 .prefix(prefix)
                 .recursive(true)
-                .build());
+                .maxKeys(Math.min(limit, PAGE));
+        if (startAfter != null) {
+            args.startAfter(startAfter);
+        }
+        List<String> keys = new ArrayList<>();
         try {
-            for (Result<Item> result : results) {
+            for (Result<Item> result : s3.client.listObjects(args.build())) {
                 keys.add(result.get().objectName());
+                if (keys.size() == limit) {
+                    break; // the SDK would request the next page
+                }
             }
         } catch (Exception e) {
             throw S3Connection.translate(e);
@@ -125,14 +205,78 @@ public final class S3TagStore implements TagStore {
         return keys;
     }
 
-    private static TagEntry parse(ModelRef ref, String name) {
-        int dash = name.indexOf('-');
-        long micros = Long.parseLong(name.substring(0, dash));
-        Instant at = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
-        return new TagEntry(ref, Cid.parse(name.substring(dash + 1)), at);
+    private static String historyPrefix(ModelRef ref) {
+        return HISTORY_PREFIX + ref.org() + "/" + ref.model() + "/" + ref.tag() + "/";
     }
 
-    private static String prefix(ModelRef ref) {
-        return HISTORY_PREFIX + ref.org() + "/" + ref.model() + "/" + ref.tag() + "/";
+    private static String currentPrefix(ModelRef ref) {
+        return CURRENT_PREFIX + ref.org() + "/" + ref.model() + "/" + ref.tag() + "/";
+    }
+
+    /** One move of a tag: when (microseconds since the epoch) and to which manifest. */
+    private record Move(long micros, Cid manifest) {
+        /** The later of the two; in the same microsecond the larger CID, as in the history's listing order. */
+        Move newer(Move other) {
+            int byTime = Long.compare(micros, other.micros);
+            if (byTime == 0) {
+                byTime = manifest.toString().compareTo(other.manifest.toString());
+            }
+            return byTime >= 0 ? this : other;
+        }
+
+        String historyName() {
+            return String.format("%019d-%s", micros, manifest);
+        }
+
+        String currentName() {
+            return String.format("%019d-%s", Long.MAX_VALUE - micros, manifest);
+        }
+
+        TagEntry entry(ModelRef ref) {
+            return new TagEntry(ref, manifest, Instant.EPOCH.plus(micros, ChronoUnit.MICROS));
+        }
+
+        static Optional<Move> parseHistory(String name) {
+            return parse(name, false);
+        }
+
+        static Optional<Move> parseCurrent(String name) {
+            return parse(name, true);
+        }
+
+        /** {@code <19 digits>-<cid>}; empty for anything else. */
+        static Optional<Move> parse(String name, boolean inverted) {
+            int dash = name.indexOf('-');
+            if (dash != 19 || !name.chars().limit(dash).allMatch(c -> c >= '0' && c <= '9')) {
+                return Optional.empty();
+            }
+            try {
+                long number = Long.parseLong(name.substring(0, dash));
+                Cid cid = Cid.parse(name.substring(dash + 1));
+                return Optional.of(new Move(inverted ? Long.MAX_VALUE - number : number, cid));
+            } catch (ModelStoreException | NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** A move of one tag, read from {@code <org>/<model>/<tag>/<name>}. */
+    private record TagMove(ModelRef ref, Move move) {
+        TagMove newer(TagMove other) {
+            return move.newer(other.move) == move ? this : other;
+        }
+
+        static Optional<TagMove> parse(String path, boolean inverted) {
+            String[] parts = path.split("/", -1);
+            if (parts.length != 4) {
+                return Optional.empty();
+            }
+            try {
+                ModelRef ref = new ModelRef(parts[0], parts[1], parts[2]);
+                return Move.parse(parts[3], inverted).map(move -> new TagMove(ref, move));
+            } catch (ModelStoreException e) {
+                return Optional.empty();
+            }
+        }
     }
 }

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.infermesh.store.BlobStore;
 import io.infermesh.store.ContentMismatchException;
 import io.infermesh.store.ContentSummary;
-import io.infermesh.store.ModelRef;
 import io.infermesh.store.ModelStoreException;
-import io.infermesh.store.TagStore;
 import io.infermesh.store.cid.Cid;
 import io.infermesh.store.cid.InvalidCidException;
 import io.infermesh.store.testing.DeployedService;
@@ -46,7 +43,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The S3 blob and tag stores against a real S3 server (S3Proxy started by {@code deploy/s3.sh}). */
+/** The S3 blob store against a real S3 server (S3Proxy started by {@code deploy/s3.sh}). */
 class S3BlobStoreIT {
     private static final int PART = S3Config.MIN_PART_BYTES;
     private static final AtomicInteger BUCKETS = new AtomicInteger();
@@ -200,33 +197,6 @@ class S3BlobStoreIT {
         Clock later = Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC);
         assertEquals(1, S3BlobStore.connect(config, later).deleteStaleStaging(Duration.ofHours(1)));
         assertEquals(0, incompleteUploads(config));
-    }
-
-    @Test
-    void tagsMoveAndKeepTheirHistory() {
-        S3Config config = config();
-        BlobStore blobs = S3BlobStore.connect(config);
-        TagStore tags = S3TagStore.connect(config);
-        Cid v1 = blobs.put("manifest one".getBytes()).cid();
-        Cid v2 = blobs.put("manifest two".getBytes()).cid();
-        ModelRef latest = ModelRef.parse("acme/minilm:latest");
-        assertTrue(tags.resolve(latest).isEmpty());
-        tags.setTag(latest, v1);
-        tags.setTag(ModelRef.parse("acme/minilm:stable"), v1);
-        tags.setTag(latest, v2);
-        assertEquals(v2, tags.resolve(latest).orElseThrow());
-        assertEquals(
-                List.of(v1, v2),
-                tags.history(latest).stream().map(TagStore.TagEntry::manifest).toList());
-        assertEquals(
-                List.of("latest", "stable"),
-                tags.tags("acme", "minilm").stream().map(e -> e.ref().tag()).toList());
-        assertTrue(tags.resolve(ModelRef.parse("acme/minilm-other:latest")).isEmpty());
-        tags.setTag(ModelRef.parse("globex/bert:v1"), v1);
-        assertEquals(
-                List.of("acme/minilm:latest=" + v2, "acme/minilm:stable=" + v1, "globex/bert:v1=" + v1),
-                tags.all().stream().map(e -> e.ref() + "=" + e.manifest()).toList(),
-                "every tag's current value, sorted by reference");
     }
 
     static Cid cidOf(byte[] data) {

@@ -29,17 +29,17 @@ import java.util.TreeMap;
  *       lose a move; the latest timestamp wins (in the same microsecond, the larger CID: the last key in listing
  *       order).
  *   <li>Current, an index over the history: {@code tag-current/<org>/<model>/<tag>/<inverted micros>-<cid>}, inverted
- *       so that S3's ascending listing gives the newest first. After each move the older index keys of that tag are
- *       deleted, so the index holds about one key per tag however long the history grows.
+ *       so that S3's ascending listing gives the newest first. Once a move is in the history, its tag's older index
+ *       keys are deleted, so the index holds one key per tag however long the history grows.
  * </ul>
  *
- * <p>Reads. {@link #resolve} lists the first index keys, then the history keys after that move's history key
- * (normally none): two small listings, whatever the history's length. The history stays the truth: if a move's index
- * write was lost (a crash between the two writes, which {@link #setTag} reported as a failure), the second listing
- * finds the move and the index is repaired. {@link #tags} and {@link #all} list the index only: a tag whose last
- * {@code setTag} failed between the two writes shows its previous value there until it is set or resolved again. A
- * store written before the index existed is indexed once, by the first {@link #connect} that finds history but no
- * index.
+ * <p>A move is written index key first, then history key, then the older index keys are deleted. So a tag with one
+ * index key has its move in the history, and a tag with more is mid-move (or its mover died). Every read that meets a
+ * tag with more than one index key writes the newest one's history key (the same empty object the mover writes) and
+ * prunes the rest before it answers: no read returns a move the history does not hold. {@link #resolve} is then one
+ * listing of a few index keys, whatever the history's length; {@link #tags} and {@link #all} list the index only. A
+ * tag with no index key (moved only by a gateway from before the index) is resolved from its history and indexed; a
+ * store with history but no index at all is indexed by the first {@link #connect}.
  *
  * <p>A key under these prefixes that does not name a move is skipped: a filesystem-backed S3 server (S3Proxy, as in
  * {@code deploy/s3.sh}) lists the temporary file of a put in flight, {@code <key>-<uuid>}.
@@ -82,25 +82,35 @@ public final class S3TagStore implements TagStore {
     public TagEntry setTag(ModelRef ref, Cid manifest) {
         Instant at = clock.instant().truncatedTo(ChronoUnit.MICROS);
         Move move = new Move(ChronoUnit.MICROS.between(Instant.EPOCH, at), manifest);
+        put(currentPrefix(ref) + move.currentName());
         put(historyPrefix(ref) + move.historyName());
-        index(ref, move);
+        prune(ref);
         return move.entry(ref);
     }
 
     @Override
     public Optional<Cid> resolve(ModelRef ref) {
-        String indexPrefix = currentPrefix(ref);
-        Optional<Move> indexed = list(indexPrefix, null, FIRST_KEYS).stream()
-                .flatMap(key -> Move.parseCurrent(key.substring(indexPrefix.length())).stream())
-                .reduce(Move::newer);
-        // the moves after the indexed one: none, unless an index write was lost
-        String historyPrefix = historyPrefix(ref);
-        String after = indexed.map(m -> historyPrefix + m.historyName()).orElse(null);
-        Optional<Move> unindexed = list(historyPrefix, after, Integer.MAX_VALUE).stream()
-                .flatMap(key -> Move.parseHistory(key.substring(historyPrefix.length())).stream())
-                .reduce(Move::newer);
-        unindexed.ifPresent(move -> index(ref, move));
-        return unindexed.or(() -> indexed).map(Move::manifest);
+        String prefix = currentPrefix(ref);
+        List<Move> indexed = new ArrayList<>();
+        for (String key : list(prefix, null, FIRST_KEYS)) {
+            Move.parseCurrent(key.substring(prefix.length())).ifPresent(indexed::add);
+        }
+        if (indexed.isEmpty()) {
+            // a tag that does not exist, or one moved only by a gateway from before the index
+            Optional<Move> newest = history(ref).stream()
+                    .map(e -> new Move(ChronoUnit.MICROS.between(Instant.EPOCH, e.at()), e.manifest()))
+                    .reduce(Move::newer);
+            newest.ifPresent(move -> {
+                put(prefix + move.currentName());
+                prune(ref);
+            });
+            return newest.map(Move::manifest);
+        }
+        Move newest = indexed.stream().reduce(Move::newer).orElseThrow();
+        if (indexed.size() > 1) {
+            settle(ref, newest);
+        }
+        return Optional.of(newest.manifest());
     }
 
     @Override
@@ -138,35 +148,55 @@ public final class S3TagStore implements TagStore {
             TagMove.parse(key.substring(HISTORY_PREFIX.length()), false)
                     .ifPresent(m -> newest.merge(m.ref().toString(), m, TagMove::newer));
         }
-        newest.values().forEach(m -> index(m.ref(), m.move()));
+        for (TagMove m : newest.values()) {
+            put(currentPrefix(m.ref()) + m.move().currentName());
+            prune(m.ref());
+        }
         return newest.size();
     }
 
-    /** Writes {@code move}'s index key, then deletes the tag's index keys older than the newest one listed. */
-    private void index(ModelRef ref, Move move) {
+    /** Writes {@code newest}'s history key (a no-op if its mover already did), then prunes the older index keys. */
+    private void settle(ModelRef ref, Move newest) {
+        put(historyPrefix(ref) + newest.historyName());
+        prune(ref);
+    }
+
+    /**
+     * Deletes the tag's index keys but the newest one listed. Called once the newest one listed is in the history: by
+     * its mover, or by {@link #settle}. A mover still between its two writes has the newest key, which stays.
+     */
+    private void prune(ModelRef ref) {
         String prefix = currentPrefix(ref);
-        put(prefix + move.currentName());
         List<Move> indexed = new ArrayList<>();
         for (String key : list(prefix, null, Integer.MAX_VALUE)) {
             Move.parseCurrent(key.substring(prefix.length())).ifPresent(indexed::add);
         }
-        // Only a key older than another that exists is deleted, so the newest move, whoever wrote it, stays indexed.
-        Move keep = indexed.stream().reduce(Move::newer).orElse(move);
-        for (Move m : indexed) {
-            if (!m.equals(keep)) {
-                remove(prefix + m.currentName());
+        indexed.stream().reduce(Move::newer).ifPresent(keep -> {
+            for (Move m : indexed) {
+                if (!m.equals(keep)) {
+                    remove(prefix + m.currentName());
+                }
             }
-        }
+        });
     }
 
-    /** Each tag's newest indexed move under {@code prefix}, sorted by reference. */
+    /** Each tag's newest indexed move under {@code prefix}, sorted by reference; a tag mid-move is settled first. */
     private List<TagEntry> current(String prefix) {
-        Map<String, TagMove> latest = new TreeMap<>();
+        Map<String, List<TagMove>> byTag = new TreeMap<>();
         for (String key : list(prefix, null, Integer.MAX_VALUE)) {
             TagMove.parse(key.substring(CURRENT_PREFIX.length()), true)
-                    .ifPresent(m -> latest.merge(m.ref().toString(), m, TagMove::newer));
+                    .ifPresent(m -> byTag.computeIfAbsent(m.ref().toString(), t -> new ArrayList<>())
+                            .add(m));
         }
-        return latest.values().stream().map(m -> m.move().entry(m.ref())).toList();
+        List<TagEntry> entries = new ArrayList<>();
+        for (List<TagMove> moves : byTag.values()) {
+            TagMove newest = moves.stream().reduce(TagMove::newer).orElseThrow();
+            if (moves.size() > 1) {
+                settle(newest.ref(), newest.move());
+            }
+            entries.add(newest.move().entry(newest.ref()));
+        }
+        return entries;
     }
 
     private void put(String key) {

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reading a tag's current value as its history grows (not a test: nothing is asserted on time). The subject is {@link
- * S3TagStore#resolve} (one index key, then the history after it); the baseline, in the same JVM and run against the
- * same S3 server, is what {@code resolve} did before the index: list the tag's whole history and take the newest ({@link
+ * S3TagStore#resolve} (one listing of the tag's index key); the baseline, in the same JVM and run against the same S3
+ * server, is what {@code resolve} did before the index: list the tag's whole history and take the newest ({@link
  * S3TagStore#history}{@code .getLast()}). Likewise {@link S3TagStore#all} against a listing of every history key.
  *
  * <p>Run: {@code deploy/bench.sh model-store -Dit.test=TagReadBenchmark}. Histories: {@code -Dbench.tag.moves} (default

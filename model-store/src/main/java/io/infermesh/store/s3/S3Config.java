@@ -9,7 +9,7 @@ import java.util.Map;
  * @param endpoint S3 endpoint, e.g. {@code http://127.0.0.1:9000}
  * @param accessKey access key id
  * @param secretKey secret key
- * @param bucket bucket holding {@code blobs/} and {@code tag-history/}; created if missing
+ * @param bucket bucket holding {@code blobs/}, {@code tag-history/} and {@code tag-current/}; created if missing
  * @param region signing region
  * @param partBytes multipart part size: blobs up to this size go up in one PUT; 5 MiB to 512 MiB
  */

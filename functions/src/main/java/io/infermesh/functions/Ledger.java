@@ -18,7 +18,9 @@ import java.util.Optional;
  * to the account's journal (the audit trail).
  *
  * <p>A hold whose gateway died before commit or release expires after its ttl (Redis time) and is returned by
- * {@link #releaseExpired}; until that sweep a commit still wins. Thread-safe.
+ * {@link #releaseExpired}; until that sweep a commit still wins. A hold moves no money, so a store may keep holds as
+ * soft state ({@code RedisLedger} does): a hold lost with the store's memory is as if released, and its commit answers
+ * {@link CommitOutcome.UnknownHold} and charges nothing. Credits, charges and receipts are never lost. Thread-safe.
  */
 public interface Ledger {
     /** The account's spendable balance (held wei excluded); zero for an account never credited. */

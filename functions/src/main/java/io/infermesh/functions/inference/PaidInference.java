@@ -271,8 +271,17 @@ public final class PaidInference {
                             "request %s: the hold expired before the call finished; served without charge", requestId);
                     yield Answer.served(body, Wei.ZERO, Optional.empty());
                 }
-                case CommitOutcome.UnknownHold u ->
-                    throw new IllegalStateException("request " + requestId + ": the hold vanished before commit");
+                case CommitOutcome.UnknownHold u -> {
+                    // holds are soft state (RedisLedger): Redis restarted while the worker ran
+                    LOG.warnf("request %s: the hold was lost before the commit (Redis restarted?)", requestId);
+                    throw new ProblemException(
+                            503,
+                            "no_capacity",
+                            "the hold on your balance for this call was lost when the gateway's state store"
+                                    + " restarted; nothing was charged; retry",
+                            Map.of(),
+                            Optional.of(Duration.ofSeconds(1)));
+                }
             };
         } catch (RuntimeException e) {
             ReleaseOutcome released;

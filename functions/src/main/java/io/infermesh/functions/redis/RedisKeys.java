@@ -8,15 +8,19 @@ import io.infermesh.store.manifest.EthAddress;
  * {@code {acct:<EIP-55 address>}}, so scripts over one account's keys stay in one Cluster slot.
  *
  * <pre>
- * im:{acct:A}:balance        string  spendable wei (decimal string)
+ * im:{acct:A}:balance        string  wei the account owns: credits minus charges (decimal string)
+ * im:{acct:A}:held           hash    request id -> wei of each hold in flight; spendable = balance - sum;
+ *                                    not in the AOF nor replicated, except commit's removal (soft state)
  * im:{acct:A}:credits        hash    credit id -> wei (each credit applied once)
  * im:{acct:A}:journal        stream  every money move: op (credit|reserve|commit|release|expire), ref, amount, balance
+ *                                    (spendable after it); reserve/release/expire entries are soft, like holds
  * im:{acct:A}:usage          hash    "&lt;epochDay&gt;|calls|&lt;model&gt;" -> count, "&lt;epochDay&gt;|wei|&lt;model&gt;" -> wei
  * im:{acct:A}:apikeys        hash    key id -> JSON {id, created, last4, label, hash}
  * im:{acct:A}:idem:&lt;sha256&gt;   hash    Idempotency-Key record {state, body, token, response}; ttl in-progress/24 h
  * im:{acct:A}:siwe:&lt;nonce&gt;    string  issued sign-in message; ttl = challenge ttl; GETDEL on use
- * im:hold:&lt;requestId&gt;          hash    {account, amount, state held|committed|released, expires_at, receipt, charged}
- * im:holds:expiry            zset    requestId by hold expiry (ms, Redis time), while held
+ * im:hold:&lt;requestId&gt;          hash    {account, amount, state held|committed|released, expires_at, receipt, charged};
+ *                                    soft while held or released, durable once committed
+ * im:holds:expiry            zset    requestId by hold expiry (ms, Redis time), while held; soft
  * im:receipts                stream  receipts: request, account, model, manifest, worker, payout, price, at
  * im:apikey:&lt;sha256 hex&gt;       hash    key -> {account, id, created, last4, label}
  * im:rate:&lt;subject&gt;            hash    token bucket {tokens, ts (µs, Redis time)}; ttl = time to refill + 1 s;
@@ -53,6 +57,10 @@ final class RedisKeys {
 
     static String credits(EthAddress a) {
         return account(a) + "credits";
+    }
+
+    static String held(EthAddress a) {
+        return account(a) + "held";
     }
 
     static String journal(EthAddress a) {

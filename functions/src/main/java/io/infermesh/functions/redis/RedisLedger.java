@@ -34,8 +34,15 @@ import java.util.TreeMap;
 
 /**
  * {@link Ledger} on Redis: each money move is one Lua script ({@code credit}, {@code reserve}, {@code commit},
- * {@code release}), so it happens entirely or not at all, and with {@code appendfsync always} it is on disk before the
- * caller hears of it.
+ * {@code release}), so it happens entirely or not at all.
+ *
+ * <p>An account's money is in two parts ({@code ledger.lua}): its balance key, what it owns (credits minus charges),
+ * and its held hash, the holds in flight (request id → wei). What it may spend is the first minus the sum of the
+ * second. Only {@code credit} and {@code commit} change what an account owns, and only they are durable: with {@code
+ * appendfsync always} their effects are on disk before the caller hears of them. {@code reserve} and {@code release}
+ * write outside the AOF and replication ({@code redis.set_repl(REPL_NONE)}), so a paid call waits for one fsync (its
+ * commit), not two. A hold is a promise not to let the account overspend while a call runs; it moves no money, so it
+ * need not survive a restart.
  *
  * <p>Amounts are wei as decimal strings in Redis and in the scripts, with exact digit arithmetic in Lua (Lua numbers
  * are doubles, exact only below 2^53 wei ≈ 0.009 ETH); balances are capped at 2^256-1 like {@link Wei}.
@@ -44,13 +51,18 @@ import java.util.TreeMap;
  * {@link #releaseExpired} returns it) or did not; dying after dispatch but before {@code commit}/{@code release} is
  * the same expired hold; dying inside a script cannot split it (Redis runs a script to the end and writes its effects
  * to the AOF as one MULTI/EXEC block; a torn block at the end of the AOF is dropped on load), so a receipt without its
- * charge or a charge without its receipt cannot exist. Redis itself dying loses nothing that was acknowledged.
+ * charge or a charge without its receipt cannot exist. Redis dying loses no credit, charge or receipt it acknowledged,
+ * and no committed hold's record (a repeated commit still returns its receipt). It loses the holds in flight: the
+ * whole balance is spendable again, and the commit of a lost hold answers {@link CommitOutcome.UnknownHold} and
+ * charges nothing. Holds that an AOF rewrite had copied come back from it; commit's durable removal of its own hold
+ * keeps a committed one from coming back, and any other one is returned by the sweeper when it expires.
  */
 public final class RedisLedger implements Ledger {
-    private static final LuaScript CREDIT = LuaScript.load("credit");
-    private static final LuaScript RESERVE = LuaScript.load("reserve");
-    private static final LuaScript COMMIT = LuaScript.load("commit");
-    private static final LuaScript RELEASE = LuaScript.load("release");
+    private static final LuaScript CREDIT = LuaScript.load("credit", "ledger");
+    private static final LuaScript RESERVE = LuaScript.load("reserve", "ledger");
+    private static final LuaScript COMMIT = LuaScript.load("commit", "ledger");
+    private static final LuaScript RELEASE = LuaScript.load("release", "ledger");
+    private static final LuaScript SPENDABLE = LuaScript.load("spendable", "ledger");
 
     private final RedisState redis;
     private final Duration holdRetention;
@@ -65,13 +77,13 @@ public final class RedisLedger implements Ledger {
             throw FunctionsException.invalid("hold retention must be positive");
         }
         this.holdRetention = holdRetention;
-        redis.preload(CREDIT, RESERVE, COMMIT, RELEASE);
+        redis.preload(CREDIT, RESERVE, COMMIT, RELEASE, SPENDABLE);
     }
 
     @Override
     public Wei balance(EthAddress account) {
-        String v = redis.call(c -> c.get(RedisKeys.balance(account)));
-        return v == null ? Wei.ZERO : Wei.parse(v);
+        List<String> r = redis.run(SPENDABLE, new String[] {RedisKeys.balance(account), RedisKeys.held(account)});
+        return Wei.parse(r.get(0));
     }
 
     @Override
@@ -80,7 +92,12 @@ public final class RedisLedger implements Ledger {
         Names.requireName("credit id", creditId);
         List<String> r = redis.run(
                 CREDIT,
-                new String[] {RedisKeys.balance(account), RedisKeys.credits(account), RedisKeys.journal(account)},
+                new String[] {
+                    RedisKeys.balance(account),
+                    RedisKeys.credits(account),
+                    RedisKeys.journal(account),
+                    RedisKeys.held(account)
+                },
                 creditId,
                 amount.toString(),
                 reason);
@@ -102,7 +119,8 @@ public final class RedisLedger implements Ledger {
                     RedisKeys.balance(account),
                     RedisKeys.hold(requestId),
                     RedisKeys.HOLD_EXPIRY,
-                    RedisKeys.journal(account)
+                    RedisKeys.journal(account),
+                    RedisKeys.held(account)
                 },
                 account.value(),
                 requestId.value(),
@@ -141,7 +159,8 @@ public final class RedisLedger implements Ledger {
                 RedisKeys.balance(account),
                 RedisKeys.RECEIPTS,
                 RedisKeys.usage(account),
-                RedisKeys.journal(account)));
+                RedisKeys.journal(account),
+                RedisKeys.held(account)));
         List<String> args = new ArrayList<>(List.of(
                 requestId.value(),
                 account.value(),
@@ -255,7 +274,8 @@ public final class RedisLedger implements Ledger {
                     RedisKeys.hold(requestId),
                     RedisKeys.HOLD_EXPIRY,
                     RedisKeys.balance(account),
-                    RedisKeys.journal(account)
+                    RedisKeys.journal(account),
+                    RedisKeys.held(account)
                 },
                 requestId.value(),
                 account.value(),

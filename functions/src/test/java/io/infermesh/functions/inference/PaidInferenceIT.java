@@ -554,6 +554,20 @@ class PaidInferenceIT {
         assertEquals(CREDIT, ledger.balance(account));
     }
 
+    @Test
+    void aCallWhoseHoldARedisRestartLostIsRefusedAndFree() {
+        RequestId id = newId();
+        worker.beforeAnswer(redis::loseHoldsInFlight);
+        ProblemException e = assertThrows(
+                ProblemException.class, () -> embed(inference(ledger), id, Optional.empty(), body("hello")));
+        assertEquals(503, e.status());
+        assertEquals("no_capacity", e.problemCode());
+        assertEquals(Optional.of(Duration.ofSeconds(1)), e.retryAfter());
+        assertTrue(e.getMessage().contains("nothing was charged"), e.getMessage());
+        assertEquals(CREDIT, ledger.balance(account));
+        assertEquals(List.of(), ledger.receipts("0-0", 10));
+    }
+
     private static JsonNode jsonOf(PaidInference.Answer a) {
         try {
             return JSON.readTree(a.body());

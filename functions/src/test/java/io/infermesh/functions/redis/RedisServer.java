@@ -84,6 +84,24 @@ public final class RedisServer implements AutoCloseable, BeforeAllCallback, Afte
         state.call(c -> c.flushall());
     }
 
+    /**
+     * Deletes the holds in flight (their records and the accounts' held hashes), which is what a restart does to them
+     * ({@link RedisLedger}: soft state), without changing the server's port under a running gateway.
+     */
+    public void loseHoldsInFlight() {
+        state.call(c -> {
+            for (String hold : c.keys("im:hold:*")) {
+                if ("held".equals(c.hget(hold, "state"))) {
+                    c.del(hold);
+                }
+            }
+            for (String held : c.keys("im:{acct:*}:held")) {
+                c.del(held);
+            }
+            return null;
+        });
+    }
+
     /** Everything in the server's append-only files (base and increments), as text. */
     public String appendOnlyText() {
         try (Stream<Path> files = Files.list(workdir.resolve("appendonlydir"))) {

@@ -317,6 +317,36 @@ class LedgerIT {
     }
 
     @Test
+    void holdsOfSmallAmountsSumExactlyPast2To53() {
+        // 15-digit amounts are summed as Lua numbers (ledger.lua) until the sum nears 2^53
+        Wei small = Wei.parse("999999999999999");
+        Wei odd = Wei.parse("123456789012345");
+        BigInteger credit = BigInteger.ONE.shiftLeft(70).add(BigInteger.valueOf(12_345));
+        ledger.credit(alice, new Wei(credit), "faucet", "f1");
+        List<RequestId> ids = new ArrayList<>();
+        BigInteger held = BigInteger.ZERO;
+        for (int i = 0; i < 25; i++) {
+            RequestId id = RequestId.random();
+            Wei amount = i % 2 == 0 ? small : odd;
+            Reservation.Reserved r =
+                    assertInstanceOf(Reservation.Reserved.class, ledger.reserve(alice, id, amount, LONG));
+            held = held.add(amount.amount());
+            assertEquals(new Wei(credit.subtract(held)), r.balance(), "after " + (i + 1) + " holds");
+            ids.add(id);
+        }
+        assertTrue(held.compareTo(BigInteger.ONE.shiftLeft(53)) > 0, "the holds together pass 2^53");
+        assertEquals(new Wei(credit.subtract(held)), ledger.balance(alice));
+        ledger.commit(ids.get(0), draft(Wei.parse("1")));
+        ledger.release(ids.get(1));
+        assertEquals(
+                new Wei(credit.subtract(held)
+                        .add(small.amount())
+                        .subtract(BigInteger.ONE)
+                        .add(odd.amount())),
+                ledger.balance(alice));
+    }
+
+    @Test
     void receiptsCarryTheDraftAndUsageCountsPerModelAndDay() {
         ledger.credit(alice, times(PRICE, 3), "faucet", "f1");
         for (int i = 0; i < 3; i++) {

@@ -39,7 +39,7 @@ if not big_valid(price) then return redis.error_reply('IM_INVALID price') end
 if big_cmp(price, h[2]) > 0 then return redis.error_reply('IM_INVALID price above the held amount') end
 local refund = big_sub(h[2], price)
 local owned = redis.call('GET', KEYS[3]) or '0'
-if big_cmp(owned, price) < 0 then return redis.error_reply('IM_INVALID balance below the held amount') end
+if big_cmp(owned, price) < 0 then return redis.error_reply('IM_INVALID balance below the price') end
 owned = big_sub(owned, price)
 local now = now_ms()
 local day = int_str(math.floor(now / 86400000))

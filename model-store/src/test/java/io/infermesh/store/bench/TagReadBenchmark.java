@@ -4,13 +4,10 @@ import io.infermesh.store.ModelRef;
 import io.infermesh.store.s3.S3Config;
 import io.infermesh.store.s3.S3TagStore;
 import io.infermesh.store.testing.DeployedService;
+import io.infermesh.store.testing.RawS3;
 import io.infermesh.store.unixfs.ContentDigester;
 import io.infermesh.store.unixfs.ImportOptions;
-import io.minio.ListObjectsArgs;
 import io.minio.MinioAsyncClient;
-import io.minio.PutObjectArgs;
-import io.minio.Result;
-import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +56,7 @@ class TagReadBenchmark {
         try (DeployedService s3 = DeployedService.start("s3.sh", work.resolve("s3"))) {
             for (int moves : sizes) {
                 S3Config config = s3.s3Config("tags-" + moves);
-                MinioAsyncClient raw = rawClient(config);
+                MinioAsyncClient raw = RawS3.client(config);
                 S3TagStore.connect(config); // creates the bucket
                 plantHistory(raw, config, moves);
                 S3TagStore store = S3TagStore.connect(config); // indexes the planted history once
@@ -68,7 +65,7 @@ class TagReadBenchmark {
                 if (!baseline.get().equals(subject.get())) {
                     throw new IllegalStateException("resolve and the history disagree at " + moves + " moves");
                 }
-                Supplier<Object> oldAll = () -> listAll(raw, config);
+                Supplier<Object> oldAll = () -> RawS3.keys(config, "tag-history/");
                 Supplier<Object> all = store::all;
                 long[][] times = interleave(rounds, baseline, subject, oldAll, all);
                 line(String.format(
@@ -97,9 +94,7 @@ class TagReadBenchmark {
                     .toString();
             String key =
                     "tag-history/acme/minilm/latest/" + String.format("%019d", 1_780_000_000_000_000L + i) + "-" + cid;
-            inFlight.add(raw.putObject(PutObjectArgs.builder().bucket(config.bucket()).object(key).stream(
-                            new ByteArrayInputStream(new byte[0]), 0, -1)
-                    .build()));
+            inFlight.add(RawS3.putEmpty(raw, config, key));
             if (inFlight.size() == 64) {
                 CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
                         .get();
@@ -107,22 +102,6 @@ class TagReadBenchmark {
             }
         }
         CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get();
-    }
-
-    private static Object listAll(MinioAsyncClient raw, S3Config config) {
-        List<String> keys = new ArrayList<>();
-        for (Result<Item> result : raw.listObjects(ListObjectsArgs.builder()
-                .bucket(config.bucket())
-                .prefix("tag-history/")
-                .recursive(true)
-                .build())) {
-            try {
-                keys.add(result.get().objectName());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return keys;
     }
 
     @SafeVarargs
@@ -141,14 +120,6 @@ class TagReadBenchmark {
             }
         }
         return times;
-    }
-
-    private static MinioAsyncClient rawClient(S3Config config) {
-        return MinioAsyncClient.builder()
-                .endpoint(config.endpoint().toString())
-                .credentials(config.accessKey(), config.secretKey())
-                .region(config.region())
-                .build();
     }
 
     private static double median(long[] nanos) {

@@ -20,9 +20,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The packaged {@code infermesh} CLI as a user runs it: a separate JVM against a real S3 server. */
@@ -30,19 +29,8 @@ class CliIT {
     @TempDir
     static Path work;
 
-    static DeployedService s3;
-
-    @BeforeAll
-    static void startS3() throws Exception {
-        s3 = DeployedService.start("s3.sh", work.resolve("s3"));
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        if (s3 != null) {
-            s3.close();
-        }
-    }
+    @RegisterExtension
+    static final DeployedService.PerClass s3 = DeployedService.perClass("s3.sh");
 
     @Test
     void publishesAModelAndReadsEveryByteBackByCid() throws Exception {

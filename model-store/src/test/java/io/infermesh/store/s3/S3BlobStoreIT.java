@@ -12,20 +12,17 @@ import io.infermesh.store.ModelStoreException;
 import io.infermesh.store.cid.Cid;
 import io.infermesh.store.cid.InvalidCidException;
 import io.infermesh.store.testing.DeployedService;
+import io.infermesh.store.testing.RawS3;
 import io.infermesh.store.unixfs.ContentDigester;
 import io.infermesh.store.unixfs.ImportOptions;
 import io.minio.ListMultipartUploadsResponse;
-import io.minio.ListObjectsArgs;
 import io.minio.MinioAsyncClient;
-import io.minio.Result;
-import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,32 +35,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The S3 blob store against a real S3 server (S3Proxy started by {@code deploy/s3.sh}). */
 class S3BlobStoreIT {
     private static final int PART = S3Config.MIN_PART_BYTES;
     private static final AtomicInteger BUCKETS = new AtomicInteger();
 
-    @TempDir
-    static Path work;
-
-    static DeployedService s3;
-
-    @BeforeAll
-    static void startS3() throws Exception {
-        s3 = DeployedService.start("s3.sh", work.resolve("s3"));
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        if (s3 != null) {
-            s3.close();
-        }
-    }
+    @RegisterExtension
+    static final DeployedService.PerClass s3 = DeployedService.perClass("s3.sh");
 
     static S3Config config() {
         return new S3Config(
@@ -120,7 +101,7 @@ class S3BlobStoreIT {
             assertFalse(store.exists(cid), "no object under a CID its bytes do not hash to");
             assertEquals(0, incompleteUploads(config), "the staged multipart upload was aborted");
         }
-        assertEquals(List.of(), objectKeys(config), "a wrong-CID upload leaves no object at all");
+        assertEquals(List.of(), RawS3.keys(config, ""), "a wrong-CID upload leaves no object at all");
     }
 
     @Test
@@ -186,7 +167,7 @@ class S3BlobStoreIT {
     void reapsUploadsAbandonedMidway() throws Exception {
         S3Config config = config();
         S3BlobStore store = S3BlobStore.connect(config);
-        MinioAsyncClient raw = rawClient(config);
+        MinioAsyncClient raw = RawS3.client(config);
         String uploadId = raw.createMultipartUploadAsync(
                         config.bucket(), config.region(), "blobs/" + cidOf(random(1, 1)), null, null)
                 .get()
@@ -214,31 +195,11 @@ class S3BlobStoreIT {
         return data;
     }
 
-    private static MinioAsyncClient rawClient(S3Config config) {
-        return MinioAsyncClient.builder()
-                .endpoint(config.endpoint().toString())
-                .credentials(config.accessKey(), config.secretKey())
-                .region(config.region())
-                .build();
-    }
-
     private static int incompleteUploads(S3Config config) throws Exception {
-        ListMultipartUploadsResponse r = rawClient(config)
+        ListMultipartUploadsResponse r = RawS3.client(config)
                 .listMultipartUploadsAsync(
                         config.bucket(), config.region(), null, null, null, 1000, null, null, null, null)
                 .get();
         return r.result().uploads().size();
-    }
-
-    private static List<String> objectKeys(S3Config config) throws Exception {
-        List<String> keys = new ArrayList<>();
-        for (Result<Item> item : rawClient(config)
-                .listObjects(ListObjectsArgs.builder()
-                        .bucket(config.bucket())
-                        .recursive(true)
-                        .build())) {
-            keys.add(item.get().objectName());
-        }
-        return keys;
     }
 }

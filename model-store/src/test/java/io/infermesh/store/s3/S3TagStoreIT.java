@@ -9,15 +9,9 @@ import io.infermesh.store.TagStore;
 import io.infermesh.store.TagStore.TagEntry;
 import io.infermesh.store.cid.Cid;
 import io.infermesh.store.testing.DeployedService;
-import io.minio.ListObjectsArgs;
-import io.minio.MinioAsyncClient;
-import io.minio.PutObjectArgs;
-import io.minio.Result;
-import io.minio.messages.Item;
-import java.io.ByteArrayInputStream;
+import io.infermesh.store.testing.RawS3;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -30,10 +24,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The S3 tag store and its current-value index against a real S3 server (S3Proxy started by {@code deploy/s3.sh}). */
 class S3TagStoreIT {
@@ -41,22 +33,8 @@ class S3TagStoreIT {
     private static final ModelRef LATEST = ModelRef.parse("acme/minilm:latest");
     private static final Pattern KEY_COUNT = Pattern.compile("<KeyCount>(\\d+)</KeyCount>");
 
-    @TempDir
-    static Path work;
-
-    static DeployedService s3;
-
-    @BeforeAll
-    static void startS3() throws Exception {
-        s3 = DeployedService.start("s3.sh", work.resolve("s3"));
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        if (s3 != null) {
-            s3.close();
-        }
-    }
+    @RegisterExtension
+    static final DeployedService.PerClass s3 = DeployedService.perClass("s3.sh");
 
     @Test
     void tagsMoveAndKeepTheirHistory() {
@@ -261,36 +239,11 @@ class S3TagStoreIT {
         return s3.s3Config("tags-" + BUCKETS.incrementAndGet());
     }
 
-    private static MinioAsyncClient raw(S3Config config) {
-        return MinioAsyncClient.builder()
-                .endpoint(config.endpoint().toString())
-                .credentials(config.accessKey(), config.secretKey())
-                .region(config.region())
-                .build();
-    }
-
-    private static void put(S3Config config, String key) throws Exception {
-        raw(config)
-                .putObject(PutObjectArgs.builder().bucket(config.bucket()).object(key).stream(
-                                new ByteArrayInputStream(new byte[0]), 0, -1)
-                        .build())
-                .get();
+    private static void put(S3Config config, String key) {
+        RawS3.putEmpty(config, key);
     }
 
     private static List<String> keys(S3Config config, String prefix) {
-        List<String> keys = new ArrayList<>();
-        for (Result<Item> result : raw(config)
-                .listObjects(ListObjectsArgs.builder()
-                        .bucket(config.bucket())
-                        .prefix(prefix)
-                        .recursive(true)
-                        .build())) {
-            try {
-                keys.add(result.get().objectName());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return keys;
+        return RawS3.keys(config, prefix);
     }
 }

@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real dependency started by one of the project's {@code deploy/} scripts ({@code SCRIPT start WORKDIR}, which
@@ -82,6 +85,50 @@ public final class DeployedService implements AutoCloseable {
             stop(script, workdir);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A service for one test class, as a JUnit extension: {@code @RegisterExtension static final
+     * DeployedService.PerClass s3 = DeployedService.perClass("s3.sh");} starts it in a fresh WORKDIR under {@code
+     * target/it-services/} before the class's first test and stops it after its last.
+     */
+    public static PerClass perClass(String scriptName) {
+        return new PerClass(scriptName);
+    }
+
+    /** See {@link #perClass}. */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+        private final String scriptName;
+        private DeployedService service;
+
+        private PerClass(String scriptName) {
+            this.scriptName = scriptName;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws Exception {
+            Path dir = Files.createDirectories(Path.of("target", "it-services"));
+            String name = scriptName.replace(".sh", "") + "-"
+                    + context.getRequiredTestClass().getSimpleName() + "-";
+            service = start(scriptName, Files.createTempDirectory(dir, name).toAbsolutePath());
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws IOException {
+            if (service != null) {
+                service.close();
+            }
+        }
+
+        /** {@link DeployedService#s3Config} of the running service. */
+        public S3Config s3Config(String bucket) {
+            return service.s3Config(bucket);
+        }
+
+        /** {@link DeployedService#value} of the running service. */
+        public String value(String key) {
+            return service.value(key);
         }
     }
 

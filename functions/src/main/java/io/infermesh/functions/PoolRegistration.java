@@ -1,9 +1,8 @@
 package io.infermesh.functions;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.infermesh.store.manifest.CanonicalJson;
 import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.manifest.Registrations;
 import io.infermesh.store.manifest.Wei;
 import java.time.Instant;
 import java.util.Map;
@@ -30,7 +29,7 @@ import java.util.TreeMap;
 public record PoolRegistration(
         EthAddress pool, EthAddress payout, Wei defaultPrice, Map<String, Wei> prices, Instant issuedAt, String nonce)
         implements SignedPayload {
-    public static final String TYPE = "infermesh.pool-registration.v1";
+    public static final String TYPE = Registrations.POOL_TYPE;
 
     public PoolRegistration {
         Objects.requireNonNull(pool, "pool");
@@ -54,16 +53,7 @@ public record PoolRegistration(
 
     @Override
     public byte[] canonicalJson() {
-        ObjectNode node = Payloads.JSON.createObjectNode();
-        node.put("type", TYPE);
-        node.put("pool", pool.value());
-        node.put("payout", payout.value());
-        node.put("defaultPriceWei", defaultPrice.toString());
-        ObjectNode p = node.putObject("prices");
-        prices.forEach((model, price) -> p.put(model, price.toString()));
-        node.put("issuedAt", issuedAt.toString());
-        node.put("nonce", nonce);
-        return CanonicalJson.write(node);
+        return Registrations.pool(pool, payout, defaultPrice, prices, issuedAt, nonce);
     }
 
     /** Parses the canonical JSON (as signed); anything not canonical is refused. */

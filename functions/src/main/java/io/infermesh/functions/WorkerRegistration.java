@@ -1,9 +1,8 @@
 package io.infermesh.functions;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.infermesh.store.manifest.CanonicalJson;
 import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.manifest.Registrations;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -24,7 +23,7 @@ import java.util.regex.Pattern;
  */
 public record WorkerRegistration(EthAddress pool, String worker, String target, Instant issuedAt, String nonce)
         implements SignedPayload {
-    public static final String TYPE = "infermesh.worker-registration.v1";
+    public static final String TYPE = Registrations.WORKER_TYPE;
     private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}");
     private static final Pattern TARGET = Pattern.compile("[A-Za-z0-9.\\-\\[\\]:]{1,253}:[0-9]{1,5}");
 
@@ -52,14 +51,7 @@ public record WorkerRegistration(EthAddress pool, String worker, String target, 
 
     @Override
     public byte[] canonicalJson() {
-        ObjectNode node = Payloads.JSON.createObjectNode();
-        node.put("type", TYPE);
-        node.put("pool", pool.value());
-        node.put("worker", worker);
-        node.put("target", target);
-        node.put("issuedAt", issuedAt.toString());
-        node.put("nonce", nonce);
-        return CanonicalJson.write(node);
+        return Registrations.worker(pool, worker, target, issuedAt, nonce);
     }
 
     /** Parses the canonical JSON (as signed); anything not canonical is refused. */

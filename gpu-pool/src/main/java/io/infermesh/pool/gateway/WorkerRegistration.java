@@ -1,10 +1,8 @@
 package io.infermesh.pool.gateway;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.infermesh.router.WorkerId;
-import io.infermesh.store.manifest.CanonicalJson;
 import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.manifest.Registrations;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -28,7 +26,7 @@ import java.util.regex.Pattern;
  * @param nonce 16 random bytes as 32 lower-case hex digits (the gateway refuses replays)
  */
 public record WorkerRegistration(EthAddress pool, WorkerId worker, String target, Instant issuedAt, String nonce) {
-    public static final String TYPE = "infermesh.worker-registration.v1";
+    public static final String TYPE = Registrations.WORKER_TYPE;
 
     private static final Pattern NONCE = Pattern.compile("[0-9a-f]{32}");
 
@@ -47,13 +45,6 @@ public record WorkerRegistration(EthAddress pool, WorkerId worker, String target
 
     /** The signed text's bytes: canonical JSON, UTF-8. */
     public byte[] canonicalJson() {
-        ObjectNode node = JsonNodeFactory.instance.objectNode();
-        node.put("type", TYPE);
-        node.put("pool", pool.value());
-        node.put("worker", worker.value());
-        node.put("target", target);
-        node.put("issuedAt", issuedAt.toString());
-        node.put("nonce", nonce);
-        return CanonicalJson.write(node);
+        return Registrations.worker(pool, worker.value(), target, issuedAt, nonce);
     }
 }

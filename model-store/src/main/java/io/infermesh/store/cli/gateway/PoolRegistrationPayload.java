@@ -1,10 +1,9 @@
 package io.infermesh.store.cli.gateway;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.infermesh.store.ModelRef;
 import io.infermesh.store.manifest.CanonicalJson;
 import io.infermesh.store.manifest.EthAddress;
+import io.infermesh.store.manifest.Registrations;
 import io.infermesh.store.manifest.Wei;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -48,7 +47,7 @@ public record PoolRegistrationPayload(
         SortedMap<String, Wei> prices,
         Instant issuedAt,
         String nonce) {
-    public static final String TYPE = "infermesh.pool-registration.v1";
+    public static final String TYPE = Registrations.POOL_TYPE;
 
     private static final Pattern NONCE = Pattern.compile("[0-9a-f]{32}");
 
@@ -90,16 +89,8 @@ public record PoolRegistrationPayload(
 
     /** The exact text that is signed and sent. */
     public String canonicalJson() {
-        ObjectNode node = JsonNodeFactory.instance.objectNode();
-        node.put("type", TYPE);
-        node.put("pool", pool.value());
-        node.put("payout", payout.value());
-        node.put("defaultPriceWei", defaultPrice.toString());
-        ObjectNode p = node.putObject("prices");
-        prices.forEach((model, price) -> p.put(model, price.toString()));
-        node.put("issuedAt", issuedAt.toString());
-        node.put("nonce", nonce);
-        return new String(CanonicalJson.write(node), StandardCharsets.UTF_8);
+        return new String(
+                Registrations.pool(pool, payout, defaultPrice, prices, issuedAt, nonce), StandardCharsets.UTF_8);
     }
 
     /** Signs the canonical text with the pool's key, which must be the key of {@link #pool()}. */

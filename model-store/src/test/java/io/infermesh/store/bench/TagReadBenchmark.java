@@ -65,7 +65,7 @@ class TagReadBenchmark {
                 if (!baseline.get().equals(subject.get())) {
                     throw new IllegalStateException("resolve and the history disagree at " + moves + " moves");
                 }
-                Supplier<Object> oldAll = () -> RawS3.keys(config, "tag-history/");
+                Supplier<Object> oldAll = () -> RawS3.keys(raw, config, "tag-history/");
                 Supplier<Object> all = store::all;
                 long[][] times = interleave(rounds, baseline, subject, oldAll, all);
                 line(String.format(

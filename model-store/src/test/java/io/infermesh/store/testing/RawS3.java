@@ -23,16 +23,20 @@ public final class RawS3 {
                 .build();
     }
 
-    /** Every key under {@code prefix} ({@code ""} for the whole bucket), in S3's order. */
+    /** Every key under {@code prefix} ({@code ""} for the whole bucket), in S3's order, through a new client. */
     public static List<String> keys(S3Config config, String prefix) {
+        return keys(client(config), config, prefix);
+    }
+
+    /** {@link #keys(S3Config, String)} through {@code client} (building a client costs far more than a listing). */
+    public static List<String> keys(MinioAsyncClient client, S3Config config, String prefix) {
         List<String> keys = new ArrayList<>();
         try {
-            for (Result<Item> item : client(config)
-                    .listObjects(ListObjectsArgs.builder()
-                            .bucket(config.bucket())
-                            .prefix(prefix)
-                            .recursive(true)
-                            .build())) {
+            for (Result<Item> item : client.listObjects(ListObjectsArgs.builder()
+                    .bucket(config.bucket())
+                    .prefix(prefix)
+                    .recursive(true)
+                    .build())) {
                 keys.add(item.get().objectName());
             }
         } catch (Exception e) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The signed texts of the gateway's registrations, written once: the pool's CLI and a worker sign these bytes, and the
@@ -35,7 +34,7 @@ public final class Registrations {
         node.put("payout", payout.value());
         node.put("defaultPriceWei", defaultPrice.toString());
         ObjectNode p = node.putObject("prices");
-        new TreeMap<>(prices).forEach((model, price) -> p.put(model, price.toString()));
+        prices.forEach((model, price) -> p.put(model, price.toString())); // CanonicalJson sorts them
         node.put("issuedAt", issuedAt.toString());
         node.put("nonce", nonce);
         return CanonicalJson.write(node);

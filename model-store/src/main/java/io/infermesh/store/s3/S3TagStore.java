@@ -33,10 +33,12 @@ import java.util.TreeMap;
  *       keys are deleted, so the index holds one key per tag however long the history grows.
  * </ul>
  *
- * <p>A move is written index key first, then history key, then the older index keys are deleted. So a tag with one
- * index key has its move in the history, and a tag with more is mid-move (or its mover died). Every read that meets a
- * tag with more than one index key writes the newest one's history key (the same empty object the mover writes) and
- * prunes the rest before it answers: no read returns a move the history does not hold. {@link #resolve} is then one
+ * <p>A tag's first move is written history key first, then index key; every later move index key first, then history
+ * key, then the older index keys are deleted. So a tag with one index key has its move in the history, and a tag with
+ * more is mid-move (or its mover died). Every read that meets a tag with more than one index key writes the newest
+ * one's history key (the same empty object the mover writes) and prunes the rest before it answers: no read returns a
+ * move the history does not hold. A first move whose mover died between its writes is in the history only, like a
+ * tag from before the index (below). {@link #resolve} is then one
  * listing of a few index keys, whatever the history's length; {@link #tags} and {@link #all} list the index only. A
  * tag with no index key (moved only by a gateway from before the index) is resolved from its history and indexed; a
  * store with history but no index at all is indexed by the first {@link #connect}.
@@ -82,8 +84,16 @@ public final class S3TagStore implements TagStore {
     public TagEntry setTag(ModelRef ref, Cid manifest) {
         Instant at = clock.instant().truncatedTo(ChronoUnit.MICROS);
         Move move = new Move(ChronoUnit.MICROS.between(Instant.EPOCH, at), manifest);
-        put(currentPrefix(ref) + move.currentName());
-        put(historyPrefix(ref) + move.historyName());
+        String index = currentPrefix(ref) + move.currentName();
+        String history = historyPrefix(ref) + move.historyName();
+        if (list(currentPrefix(ref), null, 1).isEmpty()) {
+            // a first move: with no older index key, a reader could not tell this one from a finished move
+            put(history);
+            put(index);
+        } else {
+            put(index);
+            put(history);
+        }
         prune(ref);
         return move.entry(ref);
     }
@@ -97,9 +107,7 @@ public final class S3TagStore implements TagStore {
         }
         if (indexed.isEmpty()) {
             // a tag that does not exist, or one moved only by a gateway from before the index
-            Optional<Move> newest = history(ref).stream()
-                    .map(e -> new Move(ChronoUnit.MICROS.between(Instant.EPOCH, e.at()), e.manifest()))
-                    .reduce(Move::newer);
+            Optional<Move> newest = historyMoves(ref).stream().reduce(Move::newer);
             newest.ifPresent(move -> {
                 put(prefix + move.currentName());
                 prune(ref);
@@ -115,13 +123,22 @@ public final class S3TagStore implements TagStore {
 
     @Override
     public List<TagEntry> history(ModelRef ref) {
-        String prefix = historyPrefix(ref);
         List<TagEntry> entries = new ArrayList<>();
-        for (String key : list(prefix, null, Integer.MAX_VALUE)) {
-            Move.parseHistory(key.substring(prefix.length())).ifPresent(move -> entries.add(move.entry(ref)));
+        for (Move move : historyMoves(ref)) {
+            entries.add(move.entry(ref));
         }
         entries.sort(Comparator.comparing(TagEntry::at)); // stable: in the same microsecond, key order
         return entries;
+    }
+
+    /** The tag's moves as its history keys name them, in listing order. */
+    private List<Move> historyMoves(ModelRef ref) {
+        String prefix = historyPrefix(ref);
+        List<Move> moves = new ArrayList<>();
+        for (String key : list(prefix, null, Integer.MAX_VALUE)) {
+            Move.parseHistory(key.substring(prefix.length())).ifPresent(moves::add);
+        }
+        return moves;
     }
 
     @Override

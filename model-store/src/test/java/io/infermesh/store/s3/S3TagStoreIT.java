@@ -32,6 +32,7 @@ class S3TagStoreIT {
     private static final AtomicInteger BUCKETS = new AtomicInteger();
     private static final ModelRef LATEST = ModelRef.parse("acme/minilm:latest");
     private static final Pattern KEY_COUNT = Pattern.compile("<KeyCount>(\\d+)</KeyCount>");
+    private static final Pattern PUT_FAMILY = Pattern.compile("(?m)^PUT /[^/]+/(tag-history|tag-current)/");
 
     @RegisterExtension
     static final DeployedService.PerClass s3 = DeployedService.perClass("s3.sh");
@@ -134,6 +135,41 @@ class S3TagStoreIT {
         assertEquals(cid(3), tags.all().getFirst().manifest(), "listing models settles a tag mid-move the same way");
         assertEquals(cid(3), tags.history(LATEST).getLast().manifest());
         assertEquals(1, keys(config, S3TagStore.CURRENT_PREFIX).size());
+    }
+
+    @Test
+    void aFirstMoveIsInTheHistoryBeforeItsIndexKeyAndLaterMovesTheOtherWayRound() throws Exception {
+        S3Config config = config();
+        S3Connection connection = new S3Connection(config);
+        TagStore tags = S3TagStore.connect(connection, new SteppingClock());
+        ByteArrayOutputStream trace = new ByteArrayOutputStream();
+        connection.client.traceOn(trace);
+        tags.setTag(LATEST, cid(1));
+        tags.setTag(LATEST, cid(2));
+        connection.client.traceOff();
+        List<String> puts = PUT_FAMILY
+                .matcher(trace.toString(StandardCharsets.UTF_8))
+                .results()
+                .map(m -> m.group(1))
+                .toList();
+        // one index key alone must have its move in the history; a second one marks a move in progress
+        assertEquals(List.of("tag-history", "tag-current", "tag-current", "tag-history"), puts);
+    }
+
+    @Test
+    void aFirstMoveWhoseMoverDiedAfterItsHistoryWriteIsFoundByResolve() {
+        S3Config config = config();
+        TagStore tags = S3TagStore.connect(config, new SteppingClock());
+        tags.setTag(ModelRef.parse("acme/minilm:stable"), cid(1)); // the store has an index
+        put(
+                config,
+                S3TagStore.HISTORY_PREFIX + "acme/minilm/latest/" + String.format("%019d", 1_790_000_000_000_000L) + "-"
+                        + cid(2));
+        assertEquals(cid(2), tags.resolve(LATEST).orElseThrow());
+        assertEquals(2, keys(config, S3TagStore.CURRENT_PREFIX).size(), "resolve indexed it");
+        assertEquals(
+                List.of("acme/minilm:latest=" + cid(2), "acme/minilm:stable=" + cid(1)),
+                tags.all().stream().map(e -> e.ref() + "=" + e.manifest()).toList());
     }
 
     private static void plantIndexKey(S3Config config, long micros, Cid cid) throws Exception {

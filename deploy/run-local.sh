@@ -94,6 +94,15 @@ worker_lines=$(INFERMESH_POOL_GATEWAY_URL=$gateway \
   INFERMESH_POOL_AUTH_WORKER_ID=local-worker-1 \
   WORKER_START_TIMEOUT=120 \
   bash "$DEPLOY_DIR/worker.sh" start "$home/worker")
+# The worker is ready once it answers; the gateway routes to it once its first heartbeat made its lease live and the
+# gateway's next registry refresh (workers.refresh-interval, 1 s) read it. Wait for both, so the first call is served.
+for _ in $(seq 60); do
+  curl -sf "$gateway/v1/workers" | grep -q '"id":"local-worker-1"' && break
+  sleep 0.5
+done
+curl -sf "$gateway/v1/workers" | grep -q '"id":"local-worker-1"' \
+  || die "worker local-worker-1 did not show a live lease at $gateway/v1/workers within 30 s; see $home/worker"
+sleep 1.5
 
 cat <<MSG
 

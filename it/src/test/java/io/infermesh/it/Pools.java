@@ -57,7 +57,7 @@ final class Pools {
                 "INFERMESH_POOL_BENCHMARK_DURATION",
                 "300ms",
                 "WORKER_JAVA_OPTS",
-                "-Xmx768m",
+                ("-Xmx768m " + System.getProperty("bench.worker-java-opts", "")).strip(),
                 "WORKER_START_TIMEOUT",
                 "180"));
         if (preloadManifest != null) {

@@ -23,9 +23,12 @@ local function held_total(held_key)
   return total
 end
 
-local function spendable(balance_key, held_key)
+local function spendable_given(balance_key, held)
   local owned = redis.call('GET', balance_key) or '0'
-  local held = held_total(held_key)
   if big_cmp(owned, held) <= 0 then return '0' end
   return big_sub(owned, held)
+end
+
+local function spendable(balance_key, held_key)
+  return spendable_given(balance_key, held_total(held_key))
 end

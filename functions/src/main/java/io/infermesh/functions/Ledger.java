@@ -24,7 +24,25 @@ import java.util.Optional;
  */
 public interface Ledger {
     /** The account's spendable balance (held wei excluded); zero for an account never credited. */
-    Wei balance(EthAddress account);
+    default Wei balance(EthAddress account) {
+        return funds(account).spendable();
+    }
+
+    /** The account's spendable balance and what its calls in flight hold, read together. */
+    Funds funds(EthAddress account);
+
+    /**
+     * An account's money at one moment.
+     *
+     * @param spendable what a new call may hold now: owned minus held
+     * @param held the sum of the holds in flight, each charged or returned when its call ends
+     */
+    record Funds(Wei spendable, Wei held) {
+        public Funds {
+            java.util.Objects.requireNonNull(spendable, "spendable");
+            java.util.Objects.requireNonNull(held, "held");
+        }
+    }
 
     /**
      * Adds {@code amount} to the balance once per {@code creditId} (a faucet grant, a deposit's tx hash and log

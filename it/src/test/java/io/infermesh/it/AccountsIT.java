@@ -26,7 +26,8 @@ class AccountsIT {
                 .then()
                 .statusCode(200)
                 .body("address.toLowerCase()", equalTo(key.address()))
-                .body("balanceWei", equalTo("0"));
+                .body("balanceWei", equalTo("0"))
+                .body("reservedWei", equalTo("0"));
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.infermesh.functions.ApiKeyInfo;
 import io.infermesh.functions.CreditOutcome;
 import io.infermesh.functions.IdempotencyKey;
 import io.infermesh.functions.IssuedKey;
+import io.infermesh.functions.Ledger;
 import io.infermesh.functions.SignInMessage;
 import io.infermesh.functions.SignInOutcome;
 import io.infermesh.functions.Usage;
@@ -136,7 +137,10 @@ public class AccountsResource {
     @Path("/account")
     public ObjectNode account(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         ApiKeyInfo caller = callers.require(authorization);
-        return account(caller.account(), gateway.ledger().balance(caller.account()));
+        Ledger.Funds funds = gateway.ledger().funds(caller.account());
+        ObjectNode out = account(caller.account(), funds.spendable());
+        out.put("reservedWei", funds.held().toString());
+        return out;
     }
 
     @GET

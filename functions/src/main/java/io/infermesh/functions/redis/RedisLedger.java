@@ -81,9 +81,9 @@ public final class RedisLedger implements Ledger {
     }
 
     @Override
-    public Wei balance(EthAddress account) {
+    public Funds funds(EthAddress account) {
         List<String> r = redis.run(SPENDABLE, new String[] {RedisKeys.balance(account), RedisKeys.held(account)});
-        return Wei.parse(r.get(0));
+        return new Funds(Wei.parse(r.get(0)), Wei.parse(r.get(1)));
     }
 
     @Override

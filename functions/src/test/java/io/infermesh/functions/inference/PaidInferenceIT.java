@@ -71,6 +71,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -249,6 +250,23 @@ class PaidInferenceIT {
                 CREDIT.amount().subtract(CALL_PRICE.amount()),
                 ledger.balance(account).amount());
         assertEquals(Wei.parse("5000"), sync.maxPoolPrice("acme/embedder"), "the next call holds the new price");
+    }
+
+    @Test
+    void aCallInFlightShowsItsHoldAsReservedUntilItIsCharged() {
+        AtomicReference<Ledger.Funds> during = new AtomicReference<>();
+        worker.beforeAnswer(() -> during.set(ledger.funds(account)));
+        embed(inference(ledger), newId(), Optional.empty(), body("hello"));
+
+        Wei held = during.get().held();
+        assertEquals(1, held.amount().compareTo(Wei.ZERO.amount()), "the call held something while the worker ran");
+        assertEquals(
+                CREDIT.amount().subtract(held.amount()),
+                during.get().spendable().amount());
+        assertEquals(
+                new Ledger.Funds(new Wei(CREDIT.amount().subtract(CALL_PRICE.amount())), Wei.ZERO),
+                ledger.funds(account),
+                "charged the price, nothing held any more");
     }
 
     @Test
@@ -594,8 +612,8 @@ class PaidInferenceIT {
         }
 
         @Override
-        public Wei balance(EthAddress account) {
-            return real.balance(account);
+        public Funds funds(EthAddress account) {
+            return real.funds(account);
         }
 
         @Override

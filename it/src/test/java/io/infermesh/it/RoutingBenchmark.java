@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -96,14 +96,12 @@ class RoutingBenchmark {
 
         byte[] body = "{\"model\":\"bench/minilm\",\"input\":\"A man is playing a guitar.\"}"
                 .getBytes(StandardCharsets.UTF_8);
-        Function<String, Supplier<CompletableFuture<?>>> callsTo =
-                url -> () -> OpenLoop.embeddings(loop, url, apiKey, body);
         List<Arm> arms = new ArrayList<>();
-        arms.add(new Arm("round robin (baseline)", callsTo.apply(roundRobin.get("GATEWAY_URL"))));
-        arms.add(new Arm("peak-EWMA, power of two choices", callsTo.apply(platform.url())));
+        arms.add(new Arm("round robin (baseline)", loop, roundRobin.get("GATEWAY_URL"), apiKey, body));
+        arms.add(new Arm("peak-EWMA, power of two choices", loop, platform.url(), apiKey, body));
         if (hedged != null) {
             arms.add(new Arm(
-                    "peak-EWMA + hedging after the p" + hedgePercent, callsTo.apply(hedged.get("GATEWAY_URL"))));
+                    "peak-EWMA + hedging after the p" + hedgePercent, loop, hedged.get("GATEWAY_URL"), apiKey, body));
         }
 
         // Warm every gateway (JIT, connections, the balancer's estimates) before measuring: closed loops, then a few
@@ -118,7 +116,9 @@ class RoutingBenchmark {
         for (int round = 0; round < 2; round++) {
             for (Arm arm : arms) {
                 Map<String, Double> before = served(workers);
+                arm.tracing = true;
                 arm.nanos.addAll(OpenLoop.run(arm.call, rate, seconds));
+                arm.tracing = false;
                 Map<String, Double> after = served(workers);
                 workers.keySet().forEach(w -> arm.served.merge(w, after.get(w) - before.get(w), Double::sum));
             }
@@ -168,6 +168,18 @@ class RoutingBenchmark {
         md.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Arm arm : arms) {
             row(md, arm.name, OpenLoop.sorted(arm.nanos), arm.served);
+        }
+        md.append('\n');
+        md.append(
+                "Where the slowest calls' time went: medians over each gateway's calls at or above its p99 (all its"
+                        + " calls' medians in brackets), in ms. Latency counts from the call's scheduled send; the round trip"
+                        + " from the send to the answer, as the client saw it; the gateway's part is the sum of its"
+                        + " `Server-Timing` phases (from its handler's start to the commit), `infer` the worker call in it;"
+                        + " outside is the round trip minus the gateway's part (client, sockets, the gateway's HTTP layer).\n\n");
+        md.append("| balancer | calls | latency | round trip | gateway | of which `infer` | outside the gateway |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        for (Arm arm : arms) {
+            tailRow(md, arm);
         }
         md.append('\n');
         wakeUps.ifPresent(w -> md.append(w.duringMeasuredPhases()).append(".\n\n"));
@@ -220,17 +232,96 @@ class RoutingBenchmark {
                 100 * served.get("slow") / all));
     }
 
+    private static void tailRow(StringBuilder md, Arm arm) {
+        long[] sorted = OpenLoop.sorted(arm.nanos);
+        double p99 = OpenLoop.q(sorted, 0.99);
+        List<Trace> all = new ArrayList<>();
+        List<Trace> tail = new ArrayList<>();
+        for (int i = 0; i < arm.nanos.size(); i++) {
+            Trace t = arm.traces.get(i);
+            t.latencyMs = arm.nanos.get(i) / 1e6;
+            all.add(t);
+            if (arm.nanos.get(i) >= p99) {
+                tail.add(t);
+            }
+        }
+        md.append(String.format(
+                "| %s | %d | %s | %s | %s | %s | %s |%n",
+                arm.name,
+                tail.size(),
+                medians(tail, all, t -> t.latencyMs),
+                medians(tail, all, Trace::roundTripMs),
+                medians(tail, all, t -> t.gatewayMs),
+                medians(tail, all, t -> t.inferMs),
+                medians(tail, all, t -> t.roundTripMs() - t.gatewayMs)));
+    }
+
+    private static String medians(List<Trace> tail, List<Trace> all, ToDoubleFunction<Trace> f) {
+        return String.format("%.2f (%.2f)", median(tail, f), median(all, f));
+    }
+
+    private static double median(List<Trace> traces, ToDoubleFunction<Trace> f) {
+        double[] a = traces.stream().mapToDouble(f).sorted().toArray();
+        return a.length == 0 ? Double.NaN : a[(a.length - 1) / 2];
+    }
+
     /** One gateway under test and what it measured. */
     private static final class Arm {
         final String name;
         final Supplier<CompletableFuture<?>> call;
         final List<Long> nanos = new ArrayList<>();
+        /** One per measured call, in the order they were sent (so {@code traces[i]} is the call of {@code nanos[i]}). */
+        final List<Trace> traces = new ArrayList<>();
+
         final Map<String, Double> served = new LinkedHashMap<>();
         long warmCalls;
+        /** Set only while the open loop's single sender thread calls {@link #call}. */
+        volatile boolean tracing;
 
-        Arm(String name, Supplier<CompletableFuture<?>> call) {
+        Arm(String name, LoopbackHttp http, String gateway, String apiKey, byte[] body) {
             this.name = name;
-            this.call = call;
+            this.call = () -> {
+                Trace t = tracing ? new Trace() : null;
+                if (t != null) {
+                    traces.add(t);
+                }
+                return OpenLoop.embeddings(http, gateway, apiKey, body).thenApply(r -> {
+                    if (t != null) {
+                        t.answered(r.headers().get("Server-Timing"));
+                    }
+                    return r;
+                });
+            };
+        }
+    }
+
+    /** When one measured call left and came back, and the gateway's own account of it ({@code Server-Timing}). */
+    private static final class Trace {
+        final long sent = System.nanoTime();
+        long answered;
+        double gatewayMs = Double.NaN;
+        double inferMs = Double.NaN;
+        double latencyMs;
+
+        void answered(String serverTiming) {
+            answered = System.nanoTime();
+            if (serverTiming == null) {
+                return;
+            }
+            double sum = 0;
+            for (String metric : serverTiming.split(",")) {
+                String[] parts = metric.strip().split(";dur=");
+                double ms = Double.parseDouble(parts[1]);
+                sum += ms;
+                if (parts[0].equals("infer")) {
+                    inferMs = ms;
+                }
+            }
+            gatewayMs = sum;
+        }
+
+        double roundTripMs() {
+            return (answered - sent) / 1e6;
         }
     }
 }

@@ -10,7 +10,6 @@ import io.infermesh.router.RouteDecision;
 import io.infermesh.router.Routed;
 import io.infermesh.router.RouterException;
 import io.infermesh.router.Shed;
-import io.infermesh.router.WorkerInfo;
 import io.infermesh.router.WorkerSet;
 import io.infermesh.router.balance.PeakEwmaBalancer;
 import io.infermesh.router.cold.ColdLoadCoordinator;
@@ -31,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * The gateway's entry point for inference: flow 3 "Infer" from choosing a worker to the worker's answer.
  *
  * <ol>
- *   <li>{@link PeakEwmaBalancer} picks among the workers the {@link WorkerSet} lists as warm for the model.
+ *   <li>{@link PeakEwmaBalancer} picks among the workers the {@link WorkerSet} lists as warm for the model (for an
+ *       idempotent request, possibly also a worker to measure with a copy: {@link PeakEwmaBalancer#pick}).
  *   <li>None: with a {@link ModelLoadSpec}, {@link ColdLoadCoordinator} gets one worker to load it (single-flight)
  *       and the request waits for it, bounded; without one, or when the wait runs out, the outcome is {@link Shed}.
  *   <li>{@link InferenceCall} runs the call with retries and hedging under the request's deadline.
@@ -110,15 +110,16 @@ public final class GrpcRouter {
         scaler.started(model);
         retryBudget.deposit();
         CompletableFuture<InferOutcome> outcome;
-        Optional<WorkerInfo> first = balancer.choose(workers.warm(model), Set.of());
+        Optional<PeakEwmaBalancer.Pick> first = balancer.pick(workers.warm(model), policy.idempotent());
         if (first.isPresent()) {
-            outcome = new InferenceCall(this, request, policy, deadline).start(first.get());
+            outcome = new InferenceCall(this, request, policy, deadline)
+                    .start(first.get().worker(), first.get().probe());
         } else if (coldLoad.isPresent()) {
             outcome = cold.awaitWarm(coldLoad.get()).thenCompose(decision -> switch (decision) {
                 case Routed r ->
                     deadline.isExpired()
                             ? CompletableFuture.completedFuture(new InferOutcome.TimedOut(0, Optional.empty()))
-                            : new InferenceCall(this, request, policy, deadline).start(r.worker());
+                            : new InferenceCall(this, request, policy, deadline).start(r.worker(), Optional.empty());
                 case Shed s -> CompletableFuture.<InferOutcome>completedFuture(s);
             });
         } else {

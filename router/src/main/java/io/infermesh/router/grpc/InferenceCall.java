@@ -43,6 +43,11 @@ import java.util.concurrent.TimeUnit;
  *       attempt on an untried worker last measured within the delay ({@code PeakEwmaBalancer.chooseWithin}; none
  *       such, no hedge), paid from the retry budget. The first answer ends the request; the other attempt is
  *       cancelled and reported ABANDONED.
+ *   <li>Probe: when the balancer's pick comes with a worker to measure ({@code PeakEwmaBalancer.Pick.probe}), that
+ *       worker gets a copy of the request when the first attempt leaves, paid from the retry budget (none left, no
+ *       copy). The copy is not an attempt: its answer is never returned, it is not cancelled when the request ends (it
+ *       runs to its answer or the deadline, so its latency is measured), and it only feeds the balancer its
+ *       {@link Feedback} (and a stale route marks the model cold there).
  * </ul>
  */
 final class InferenceCall {
@@ -71,14 +76,51 @@ final class InferenceCall {
         this.deadline = deadline;
     }
 
-    CompletableFuture<InferOutcome> start(WorkerInfo first) {
+    /**
+     * @param probe a worker to send a copy to, for its latency only (ignored unless the request is idempotent)
+     */
+    CompletableFuture<InferOutcome> start(WorkerInfo first, Optional<WorkerInfo> probe) {
         Optional<Duration> hedgeDelay =
                 policy.idempotent() ? router.hedgeDelay(model, policy.hedging()) : Optional.empty();
         synchronized (this) {
             launch(first);
             hedgeDelay.ifPresent(d -> hedgeTimer = router.scheduler().schedule(d, () -> hedge(d)));
         }
+        if (probe.isPresent() && policy.idempotent() && router.retryBudget().tryWithdraw()) {
+            probe(probe.get());
+        }
         return result;
+    }
+
+    /** Sends {@code worker} a copy of the request whose answer only measures it. */
+    private void probe(WorkerInfo worker) {
+        PeakEwmaBalancer.Attempt attempt = router.balancer().begin(worker.id());
+        ClientCall<ModelInferRequest, ModelInferResponse> call = router.channels()
+                .channel(worker)
+                .newCall(GRPCInferenceServiceGrpc.getModelInferMethod(), CallOptions.DEFAULT.withDeadline(deadline));
+        ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
+            @Override
+            public void onNext(ModelInferResponse value) {}
+
+            @Override
+            public void onError(Throwable t) {
+                Metadata trailers = Status.trailersFromThrowable(t);
+                measured(Status.fromThrowable(t), trailers == null ? new Metadata() : trailers);
+            }
+
+            @Override
+            public void onCompleted() {
+                measured(Status.OK, new Metadata());
+            }
+
+            private void measured(Status status, Metadata trailers) {
+                StatusPolicy.Verdict verdict = StatusPolicy.judge(status, trailers);
+                attempt.finish(verdict.feedback());
+                if (verdict.action() == StatusPolicy.Action.STALE_ROUTE) {
+                    router.workers().markCold(worker.id(), model);
+                }
+            }
+        });
     }
 
     /** After {@code delay} without an answer: a second attempt, on a worker last measured faster than that. */

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
@@ -195,6 +196,36 @@ class PeakEwmaBalancerTest {
                 p.chooseWithin(List.of(a, c), Set.of(a.id()), Duration.ofMillis(150))
                         .orElseThrow()
                         .id());
+    }
+
+    @Test
+    void aWorkerThatWinsOnlyByItsFadedEstimateIsProbedWhileTheRequestGoesToTheMeasuredCheaperOne() {
+        PeakEwmaBalancer p = balancer();
+        for (Map.Entry<WorkerInfo, Duration> w :
+                Map.of(b, Duration.ofMillis(6), c, Duration.ofMillis(100)).entrySet()) {
+            PeakEwmaBalancer.Attempt t = p.begin(w.getKey().id());
+            clock.advance(w.getValue());
+            t.finish(Feedback.SUCCESS);
+        }
+        clock.advance(Duration.ofSeconds(60)); // c idle: its 100 ms faded towards b's 6 ms
+        p.begin(b.id()); // b busy: 6 ms × 2 against c's faded ~6 ms, but c's measured 100 ms
+        assertEquals(c.id(), p.choose(List.of(b, c), Set.of()).orElseThrow().id(), "choose still tries c");
+        assertEquals(
+                new PeakEwmaBalancer.Pick(c, Optional.empty()),
+                p.pick(List.of(b, c), false).orElseThrow(),
+                "without probes a pick is choose's");
+        assertEquals(
+                new PeakEwmaBalancer.Pick(b, Optional.of(c)),
+                p.pick(List.of(b, c), true).orElseThrow(),
+                "the request goes to b; c gets a copy to be measured");
+
+        for (int i = 0; i < 15; i++) {
+            p.begin(b.id()); // 16 in flight on b: 6 ms × 17 = 102 ms, above c's measured 100 ms × 1
+        }
+        assertEquals(
+                new PeakEwmaBalancer.Pick(c, Optional.empty()),
+                p.pick(List.of(b, c), true).orElseThrow(),
+                "c wins on its measured cost: under this load the slow worker takes real calls");
     }
 
     @Test

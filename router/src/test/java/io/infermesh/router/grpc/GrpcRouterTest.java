@@ -32,6 +32,7 @@ import io.infermesh.router.scale.DemandScaler;
 import io.infermesh.router.spi.Scheduler;
 import io.infermesh.router.testing.FakeWorker;
 import io.infermesh.router.testing.FakeWorker.Behaviour;
+import io.infermesh.router.testing.ManualClock;
 import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.security.KeyPair;
@@ -61,21 +62,25 @@ class GrpcRouterTest {
             new PeakEwmaBalancer(PeakEwmaBalancer.Options.DEFAULTS, Ticker.SYSTEM, new Random(7), ejection);
     private final WorkerChannels channels = WorkerChannels.plaintext(
             Optional.of(new TokenSigner("gw1", GATEWAY.getPrivate(), Duration.ofMinutes(5), Clock.systemUTC())));
-    private final GrpcRouter router = new GrpcRouter(
-            workers,
-            balancer,
-            new ColdLoadCoordinator(
-                    ColdLoadCoordinator.Options.DEFAULTS,
-                    workers,
-                    ejection,
-                    new GrpcWorkerControl(channels, Duration.ofSeconds(10)),
-                    Scheduler.of(timers),
-                    Ticker.SYSTEM),
-            new DemandScaler(DemandScaler.Options.DEFAULTS, Ticker.SYSTEM),
-            channels,
-            RetryBudget.unlimited(),
-            Scheduler.of(timers),
-            GrpcRouter.Options.DEFAULTS);
+    private final GrpcRouter router = routerWith(balancer);
+
+    private GrpcRouter routerWith(PeakEwmaBalancer balancer) {
+        return new GrpcRouter(
+                workers,
+                balancer,
+                new ColdLoadCoordinator(
+                        ColdLoadCoordinator.Options.DEFAULTS,
+                        workers,
+                        ejection,
+                        new GrpcWorkerControl(channels, Duration.ofSeconds(10)),
+                        Scheduler.of(timers),
+                        Ticker.SYSTEM),
+                new DemandScaler(DemandScaler.Options.DEFAULTS, Ticker.SYSTEM),
+                channels,
+                RetryBudget.unlimited(),
+                Scheduler.of(timers),
+                GrpcRouter.Options.DEFAULTS);
+    }
 
     private FakeWorker fake(String id) {
         FakeWorker f = new FakeWorker(
@@ -220,6 +225,62 @@ class GrpcRouterTest {
         InferOutcome.TimedOut timedOut = assertInstanceOf(InferOutcome.TimedOut.class, outcome);
         assertEquals(1, timedOut.attempts(), "no hedge: b could not beat a call already 20 ms late");
         assertEquals(0, b.inferCalls.get());
+    }
+
+    /**
+     * A router whose balancer last measured {@code fast} at 6 ms and {@code slow} at 100 ms, a minute ago, with one call
+     * in flight on {@code fast}: by the faded estimates {@code slow} wins, by the measured ones {@code fast} does.
+     */
+    private GrpcRouter fadedSlowWorker(FakeWorker fast, FakeWorker slow) {
+        ManualClock clock = new ManualClock();
+        PeakEwmaBalancer faded =
+                new PeakEwmaBalancer(PeakEwmaBalancer.Options.DEFAULTS, clock, new Random(7), ejection);
+        workers.replaceAll(List.of(fast.info("m"), slow.info("m")));
+        for (Map.Entry<WorkerId, Duration> measured : Map.of(
+                        fast.id, Duration.ofMillis(6), slow.id, Duration.ofMillis(100))
+                .entrySet()) {
+            PeakEwmaBalancer.Attempt t = faded.begin(measured.getKey());
+            clock.advance(measured.getValue());
+            t.finish(Feedback.SUCCESS);
+        }
+        clock.advance(Duration.ofSeconds(60));
+        faded.begin(fast.id);
+        return routerWith(faded);
+    }
+
+    @Test
+    void sendsAWorkerThatWinsOnlyByItsFadedEstimateACopyAndAnswersFromTheOther() throws Exception {
+        FakeWorker fast = fake("fast");
+        FakeWorker slow = fake("slow").behave(Behaviour.HANG);
+        GrpcRouter r = fadedSlowWorker(fast, slow);
+
+        InferOutcome outcome = r.infer(request(), CallPolicy.idempotent(Duration.ofSeconds(3)), Optional.empty())
+                .get(30, TimeUnit.SECONDS);
+        InferOutcome.Served served = assertInstanceOf(InferOutcome.Served.class, outcome);
+        assertEquals(fast.id, served.worker(), "the caller is answered by the worker measured cheaper");
+        assertEquals(1, served.attempts(), "the copy is not an attempt");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (slow.inferCalls.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(1, slow.inferCalls.get(), "slow got a copy to be measured");
+        assertEquals(1, r.balancer().inflight(slow.id), "the copy runs on after the caller's answer");
+        assertEquals(1, slow.cancelled.getCount(), "and is not cancelled with the request");
+        assertTrue(slow.cancelled.await(10, TimeUnit.SECONDS), "it ends at the request's deadline");
+    }
+
+    @Test
+    void sendsARequestThatMayNotRunTwiceToTheFadedWorkerWithoutACopy() throws Exception {
+        FakeWorker fast = fake("fast");
+        FakeWorker slow = fake("slow").behave(Behaviour.HANG);
+        GrpcRouter r = fadedSlowWorker(fast, slow);
+
+        InferOutcome outcome = r.infer(
+                        request(), new CallPolicy(Duration.ofMillis(300), false, Hedging.off()), Optional.empty())
+                .get(30, TimeUnit.SECONDS);
+        assertInstanceOf(InferOutcome.TimedOut.class, outcome, "it went to slow, which hangs");
+        assertEquals(1, slow.inferCalls.get());
+        assertEquals(0, fast.inferCalls.get());
     }
 
     @Test

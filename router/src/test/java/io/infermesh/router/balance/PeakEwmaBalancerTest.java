@@ -49,6 +49,15 @@ class PeakEwmaBalancerTest {
         return picks;
     }
 
+    /** Gives each worker one successful call that took its latency, one after another on the manual clock. */
+    private void measure(PeakEwmaBalancer p, Map<WorkerInfo, Duration> latencies) {
+        latencies.forEach((w, latency) -> {
+            PeakEwmaBalancer.Attempt t = p.begin(w.id());
+            clock.advance(latency);
+            t.finish(Feedback.SUCCESS);
+        });
+    }
+
     private record Outcome(Duration latency, Feedback feedback) {}
 
     @Test
@@ -149,12 +158,7 @@ class PeakEwmaBalancerTest {
     @Test
     void anIdleSlowWorkerIsTriedAgainWhenTheFastOneIsBusyNotWhileItIsIdle() {
         PeakEwmaBalancer p = balancer();
-        for (Map.Entry<WorkerInfo, Duration> w :
-                Map.of(a, Duration.ofMillis(5), b, Duration.ofMillis(100)).entrySet()) {
-            PeakEwmaBalancer.Attempt t = p.begin(w.getKey().id());
-            clock.advance(w.getValue());
-            t.finish(Feedback.SUCCESS);
-        }
+        measure(p, Map.of(a, Duration.ofMillis(5), b, Duration.ofMillis(100)));
         clock.advance(Duration.ofSeconds(60)); // b's 100 ms faded by exp(−6): 0.25 ms towards zero
         assertTrue(p.estimate(b.id()).compareTo(Duration.ofMillis(1)) < 0, "what estimate() reports still fades");
         for (int i = 0; i < 20; i++) {
@@ -167,13 +171,7 @@ class PeakEwmaBalancerTest {
     @Test
     void aHedgeGoesOnlyToAWorkerMeasuredWithinItsDelayHoweverLongTheSlowOneIdled() {
         PeakEwmaBalancer p = balancer();
-        for (Map.Entry<WorkerInfo, Duration> w : Map.of(
-                        a, Duration.ofMillis(5), b, Duration.ofMillis(6), c, Duration.ofMillis(100))
-                .entrySet()) {
-            PeakEwmaBalancer.Attempt t = p.begin(w.getKey().id());
-            clock.advance(w.getValue());
-            t.finish(Feedback.SUCCESS);
-        }
+        measure(p, Map.of(a, Duration.ofMillis(5), b, Duration.ofMillis(6), c, Duration.ofMillis(100)));
         clock.advance(Duration.ofSeconds(60)); // c idle: its 100 ms faded towards any other's
         p.begin(a.id()); // the call being hedged, on a
         p.begin(b.id()); // b busy: 6 ms × 2 against c faded towards b's 6 ms
@@ -201,12 +199,7 @@ class PeakEwmaBalancerTest {
     @Test
     void aWorkerThatWinsOnlyByItsFadedEstimateIsProbedWhileTheRequestGoesToTheMeasuredCheaperOne() {
         PeakEwmaBalancer p = balancer();
-        for (Map.Entry<WorkerInfo, Duration> w :
-                Map.of(b, Duration.ofMillis(6), c, Duration.ofMillis(100)).entrySet()) {
-            PeakEwmaBalancer.Attempt t = p.begin(w.getKey().id());
-            clock.advance(w.getValue());
-            t.finish(Feedback.SUCCESS);
-        }
+        measure(p, Map.of(b, Duration.ofMillis(6), c, Duration.ofMillis(100)));
         clock.advance(Duration.ofSeconds(60)); // c idle: its 100 ms faded towards b's 6 ms
         p.begin(b.id()); // b busy: 6 ms × 2 against c's faded ~6 ms, but c's measured 100 ms
         assertEquals(c.id(), p.choose(List.of(b, c), Set.of()).orElseThrow().id(), "choose still tries c");

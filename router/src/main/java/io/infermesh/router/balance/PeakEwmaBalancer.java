@@ -58,8 +58,10 @@ import java.util.random.RandomGenerator;
  * two distinct ones uniformly at random and take the cheaper (one candidate: take it). P2C avoids the herd that
  * "always the cheapest" causes when many gateways share stale estimates, at O(1) per request. Before that, an
  * ejected worker whose probe is due gets this request as its probe (otherwise its penalised estimate would never win
- * a comparison and it could never come back). A hedge ({@link #chooseWithin}) is not a probe of any kind: it goes
- * only to a worker last measured within the hedge's delay.
+ * a comparison and it could never come back); with {@link #pick}'s copies allowed, that probe too is a copy and the
+ * request goes to an admitted worker (a claimed probe that is never sent voids itself after the base ejection time).
+ * A hedge ({@link #chooseWithin}) is not a probe of any kind: it goes only to a worker last measured within the hedge's
+ * delay.
  *
  * <p>Every chosen worker must be followed by {@link #begin} and the returned {@link Attempt} finished exactly once.
  * Thread-safe; per-worker state is a few words behind a monitor.
@@ -145,9 +147,11 @@ public final class PeakEwmaBalancer {
     }
 
     /**
-     * Picks the worker for a request's first attempt like {@link #choose}, except that with {@code probes} a worker that
-     * wins only because its estimate has faded does not get the request: it comes back as {@link Pick#probe} (see the
-     * class comment). Use {@code probes} only for requests that may run twice (idempotent).
+     * Picks the worker for a request's first attempt like {@link #choose}, except that with {@code probes} a worker to
+     * be measured does not get the request: it comes back as {@link Pick#probe} and the request goes to an admitted
+     * worker. That is a worker that wins only because its estimate has faded (the request goes to the other candidate,
+     * measured cheaper), or an ejected worker whose probe is due (see the class comment). Use {@code probes} only for
+     * requests that may run twice (idempotent).
      */
     public Optional<Pick> pick(List<WorkerInfo> warm, boolean probes) {
         return select(warm, Set.of(), Double.POSITIVE_INFINITY, probes);
@@ -170,10 +174,22 @@ public final class PeakEwmaBalancer {
         if (ejections && !bounded) {
             for (WorkerInfo w : warm) {
                 if (!excluded.contains(w.id()) && ejection.tryClaimProbe(w.id())) {
-                    return Optional.of(only(w));
+                    // With copies allowed, the ejected worker's probe is a copy and the request goes to an admitted
+                    // worker; with none admitted, the request itself is the probe.
+                    Optional<Pick> admitted =
+                            probes ? admitted(warm, excluded, maxLastNanos, true, false) : Optional.empty();
+                    return Optional.of(admitted.map(a -> new Pick(a.worker(), Optional.of(w)))
+                            .orElseGet(() -> only(w)));
                 }
             }
         }
+        return admitted(warm, excluded, maxLastNanos, ejections, probes);
+    }
+
+    /** The power of two choices among the admitted workers of {@code warm} not in {@code excluded}. */
+    private Optional<Pick> admitted(
+            List<WorkerInfo> warm, Set<WorkerId> excluded, double maxLastNanos, boolean ejections, boolean probes) {
+        boolean bounded = maxLastNanos != Double.POSITIVE_INFINITY;
         List<WorkerInfo> eligible = warm;
         if (ejections || !excluded.isEmpty() || bounded) {
             eligible = new ArrayList<>(warm.size());

@@ -258,4 +258,37 @@ class PeakEwmaBalancerTest {
         assertEquals(Duration.ofMillis(5), p.estimate(c.id()), "re-admitted with the probe's latency");
         assertTrue(p.choose(List.of(c), Set.of()).isPresent());
     }
+
+    private PeakEwmaBalancer withCEjectedAndItsProbeDue() {
+        PeakEwmaBalancer p = balancer(new OutlierEjection.Options(3, Duration.ofSeconds(5), Duration.ofMinutes(1)));
+        for (int i = 0; i < 3; i++) {
+            p.begin(c.id()).finish(Feedback.FAILURE);
+        }
+        clock.advance(Duration.ofSeconds(5));
+        return p;
+    }
+
+    @Test
+    void anEjectedWorkersProbeIsACopyWhenTheRequestMayRunTwice() {
+        PeakEwmaBalancer p = withCEjectedAndItsProbeDue();
+
+        PeakEwmaBalancer.Pick pick = p.pick(List.of(a, b, c), true).orElseThrow();
+        assertEquals(Optional.of(c), pick.probe(), "c's probe is due: it gets a copy");
+        assertTrue(Set.of(a, b).contains(pick.worker()), "the request goes to an admitted worker");
+        assertEquals(
+                Optional.empty(), p.pick(List.of(a, b, c), true).orElseThrow().probe(), "one probe only");
+
+        PeakEwmaBalancer.Attempt copy = p.begin(c.id());
+        clock.advance(Duration.ofMillis(5));
+        copy.finish(Feedback.SUCCESS);
+        assertTrue(p.choose(List.of(c), Set.of()).isPresent(), "the copy's answer re-admitted c");
+    }
+
+    @Test
+    void anEjectedWorkerWithNoOtherIsProbedByTheRequestItself() {
+        PeakEwmaBalancer p = withCEjectedAndItsProbeDue();
+        assertEquals(
+                new PeakEwmaBalancer.Pick(c, Optional.empty()),
+                p.pick(List.of(c), true).orElseThrow());
+    }
 }

@@ -5,6 +5,7 @@ import io.infermesh.store.manifest.Wei;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -39,8 +40,8 @@ public interface Ledger {
      */
     record Funds(Wei spendable, Wei held) {
         public Funds {
-            java.util.Objects.requireNonNull(spendable, "spendable");
-            java.util.Objects.requireNonNull(held, "held");
+            Objects.requireNonNull(spendable, "spendable");
+            Objects.requireNonNull(held, "held");
         }
     }
 

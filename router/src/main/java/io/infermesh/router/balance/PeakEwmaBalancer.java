@@ -126,8 +126,9 @@ public final class PeakEwmaBalancer {
      * Where a request's first attempt goes, and the worker to measure with a copy of it, if any.
      *
      * @param worker the worker the request goes to
-     * @param probe a worker the faded estimates preferred over {@code worker} although its last measured cost is
-     *     higher: it gets a copy of the request, and its answer only updates its estimate
+     * @param probe a worker to measure: one the faded estimates preferred over {@code worker} although its last
+     *     measured cost is higher, or an ejected worker whose probe is due. It gets a copy of the request, and its
+     *     answer only updates its estimate (and its ejection)
      */
     public record Pick(WorkerInfo worker, Optional<WorkerInfo> probe) {
         public Pick {

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The same open-loop load goes through each gateway in turn, twice each; hedging is off in both, so the difference is
  * the choice of worker alone. A third gateway, peak-EWMA with hedging after the model's observed latency quantile
  * ({@code -Dbench.hedge-quantile}, default 0.95; 0 leaves it out), shows what the router's optional hedging adds on
- * top. Each worker's Prometheus counter says how many calls it served, so hedged copies show as executions per call.
+ * top. Each worker's Prometheus counter says how many calls it served, so hedged copies and the router's measuring
+ * copies show as executions per call. The report also says where each gateway's slowest 1 % of calls spent their time:
+ * the client's round trip against the gateway's own {@code Server-Timing} ({@code total}, {@code infer}).
  *
  * <p>Settings: {@code -Dbench.rate} requests/s (default 30), {@code -Dbench.seconds} per phase (default 15), {@code
  * -Dbench.slowdown} (default 10), {@code -Dbench.warmup-seconds} of closed-loop warm-up per gateway (default 60),

@@ -95,17 +95,13 @@ final class InferenceCall {
     /** Sends {@code worker} a copy of the request whose answer only measures it. */
     private void probe(WorkerInfo worker) {
         PeakEwmaBalancer.Attempt attempt = router.balancer().begin(worker.id());
-        ClientCall<ModelInferRequest, ModelInferResponse> call = router.channels()
-                .channel(worker)
-                .newCall(GRPCInferenceServiceGrpc.getModelInferMethod(), CallOptions.DEFAULT.withDeadline(deadline));
-        ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
+        ClientCalls.asyncUnaryCall(newCall(worker), request, new StreamObserver<>() {
             @Override
             public void onNext(ModelInferResponse value) {}
 
             @Override
             public void onError(Throwable t) {
-                Metadata trailers = Status.trailersFromThrowable(t);
-                measured(Status.fromThrowable(t), trailers == null ? new Metadata() : trailers);
+                measured(Status.fromThrowable(t), trailersOf(t));
             }
 
             @Override
@@ -150,12 +146,22 @@ final class InferenceCall {
         lastWorker = Optional.of(worker.id());
         router.scaler().routed(model, worker.id());
         PeakEwmaBalancer.Attempt attempt = router.balancer().begin(worker.id());
-        ClientCall<ModelInferRequest, ModelInferResponse> call = router.channels()
-                .channel(worker)
-                .newCall(GRPCInferenceServiceGrpc.getModelInferMethod(), CallOptions.DEFAULT.withDeadline(deadline));
+        ClientCall<ModelInferRequest, ModelInferResponse> call = newCall(worker);
         Run run = new Run(worker, attempt, call);
         inflight.add(run);
         ClientCalls.asyncUnaryCall(call, request, run);
+    }
+
+    /** A {@code ModelInfer} call to {@code worker} under the request's deadline, not started. */
+    private ClientCall<ModelInferRequest, ModelInferResponse> newCall(WorkerInfo worker) {
+        return router.channels()
+                .channel(worker)
+                .newCall(GRPCInferenceServiceGrpc.getModelInferMethod(), CallOptions.DEFAULT.withDeadline(deadline));
+    }
+
+    private static Metadata trailersOf(Throwable t) {
+        Metadata trailers = Status.trailersFromThrowable(t);
+        return trailers == null ? new Metadata() : trailers;
     }
 
     private void ended(Run run, ModelInferResponse response, Status status, Metadata trailers) {
@@ -256,9 +262,7 @@ final class InferenceCall {
 
         @Override
         public void onError(Throwable t) {
-            Status status = Status.fromThrowable(t);
-            Metadata trailers = Status.trailersFromThrowable(t);
-            ended(this, null, status, trailers == null ? new Metadata() : trailers);
+            ended(this, null, Status.fromThrowable(t), trailersOf(t));
         }
 
         @Override

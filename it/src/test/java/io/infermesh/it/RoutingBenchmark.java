@@ -239,35 +239,32 @@ class RoutingBenchmark {
     }
 
     private static void tailRow(StringBuilder md, Arm arm) {
-        long[] sorted = OpenLoop.sorted(arm.nanos);
-        double p99 = OpenLoop.q(sorted, 0.99);
-        List<Trace> all = new ArrayList<>();
-        List<Trace> tail = new ArrayList<>();
+        double p99 = OpenLoop.q(OpenLoop.sorted(arm.nanos), 0.99);
+        List<Call> all = new ArrayList<>();
         for (int i = 0; i < arm.nanos.size(); i++) {
-            Trace t = arm.traces.get(i);
-            t.latencyMs = arm.nanos.get(i) / 1e6;
-            all.add(t);
-            if (arm.nanos.get(i) >= p99) {
-                tail.add(t);
-            }
+            all.add(new Call(arm.nanos.get(i) / 1e6, arm.traces.get(i)));
         }
+        List<Call> tail = all.stream().filter(c -> c.latencyMs() >= p99 / 1e6).toList();
         md.append(String.format(
                 "| %s | %d | %s | %s | %s | %s | %s |%n",
                 arm.name,
                 tail.size(),
-                medians(tail, all, t -> t.latencyMs),
-                medians(tail, all, Trace::roundTripMs),
-                medians(tail, all, t -> t.gatewayMs),
-                medians(tail, all, t -> t.inferMs),
-                medians(tail, all, t -> t.roundTripMs() - t.gatewayMs)));
+                medians(tail, all, Call::latencyMs),
+                medians(tail, all, c -> c.trace().roundTripMs()),
+                medians(tail, all, c -> c.trace().gatewayMs),
+                medians(tail, all, c -> c.trace().inferMs),
+                medians(tail, all, c -> c.trace().roundTripMs() - c.trace().gatewayMs)));
     }
 
-    private static String medians(List<Trace> tail, List<Trace> all, ToDoubleFunction<Trace> f) {
+    /** A measured call: its latency from the scheduled send, and its trace. */
+    private record Call(double latencyMs, Trace trace) {}
+
+    private static String medians(List<Call> tail, List<Call> all, ToDoubleFunction<Call> f) {
         return String.format("%.2f (%.2f)", median(tail, f), median(all, f));
     }
 
-    private static double median(List<Trace> traces, ToDoubleFunction<Trace> f) {
-        double[] a = traces.stream().mapToDouble(f).sorted().toArray();
+    private static double median(List<Call> calls, ToDoubleFunction<Call> f) {
+        double[] a = calls.stream().mapToDouble(f).sorted().toArray();
         return a.length == 0 ? Double.NaN : a[(a.length - 1) / 2];
     }
 
@@ -307,7 +304,6 @@ class RoutingBenchmark {
         long answered;
         double gatewayMs = Double.NaN;
         double inferMs = Double.NaN;
-        double latencyMs;
 
         void answered(String serverTiming) {
             answered = System.nanoTime();

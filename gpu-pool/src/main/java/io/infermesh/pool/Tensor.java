@@ -30,7 +30,12 @@ public final class Tensor {
         long count = shape.elementCount();
         ByteBuffer view = data.slice().order(ByteOrder.LITTLE_ENDIAN);
         if (type.isFixedSize()) {
-            long expected = Math.multiplyExact(count, type.byteSize());
+            // A client-supplied shape can count more bytes than a long holds: that is a bad request, not a bug.
+            if (count > Long.MAX_VALUE / type.byteSize()) {
+                throw WorkerException.invalidArgument("tensor '" + name + "' is " + type + " " + shape
+                        + ", more bytes than any request can hold, but " + view.remaining() + " bytes were sent");
+            }
+            long expected = count * type.byteSize();
             if (view.remaining() != expected) {
                 throw WorkerException.invalidArgument("tensor '" + name + "' is " + type + " " + shape
                         + ", which takes " + expected + " bytes, but " + view.remaining() + " bytes were sent");

@@ -60,7 +60,11 @@ public final class TensorShape {
             if (d < 0) {
                 throw WorkerException.invalidArgument("shape " + this + " is not concrete");
             }
-            n = Math.multiplyExact(n, d);
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw WorkerException.invalidArgument("shape " + this + " has more elements than a long can count");
+            }
         }
         return n;
     }

@@ -21,6 +21,8 @@ public class WorkerException extends RuntimeException {
         DATA_LOSS,
         /** The request is valid but the model's state forbids it (e.g. loaded under another manifest). */
         FAILED_PRECONDITION,
+        /** Another operation on the same model won (e.g. an unload while this load ran): nothing was done. */
+        ABORTED,
         /** A bug or an engine failure. */
         INTERNAL
     }

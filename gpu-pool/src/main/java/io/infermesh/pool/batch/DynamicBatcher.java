@@ -56,6 +56,8 @@ public final class DynamicBatcher implements AutoCloseable {
     private final ExecutorService executions;
     private final Thread scheduler;
     private final AtomicInteger running = new AtomicInteger();
+    /** Requests accepted and not yet answered: queued, waiting for their batch to fill, carried, or executing. */
+    private final AtomicInteger unanswered = new AtomicInteger();
     /** Rows of the requests in {@link #queue}, and of the executions running. */
     private final AtomicLong queuedRows = new AtomicLong();
 
@@ -91,9 +93,12 @@ public final class DynamicBatcher implements AutoCloseable {
         return stats;
     }
 
-    /** Requests waiting plus executions running; 0 means the model is idle. */
+    /**
+     * Requests not yet answered (queued, held while their batch fills, or executing) plus executions running; 0 means
+     * the model is idle.
+     */
     public int load() {
-        return queue.size() + running.get();
+        return unanswered.get() + running.get();
     }
 
     /**
@@ -102,6 +107,9 @@ public final class DynamicBatcher implements AutoCloseable {
      */
     public CompletableFuture<List<Tensor>> submit(InferRequest request) {
         Pending p = new Pending(request, ticker.nanos());
+        // Counted until the future completes, however it completes (result, failure, refusal, cancellation).
+        unanswered.incrementAndGet();
+        p.result.whenComplete((value, error) -> unanswered.decrementAndGet());
         // Counted before the offer, so the scheduler never sees a queued request whose rows are not counted yet.
         queuedRows.addAndGet(request.batchRows());
         if (closed) {
@@ -158,7 +166,8 @@ public final class DynamicBatcher implements AutoCloseable {
         batch.add(first);
         long rows = first.request.batchRows();
         long closeAt = first.enqueuedNanos + options.maxQueueDelay().toNanos();
-        while (rows < Math.min(options.maxBatchSize(), fairShare(rows))) {
+        // Without batching, a request runs alone even when its first dimension is 0 (a model that cannot batch).
+        while (options.batching() && rows < Math.min(options.maxBatchSize(), fairShare(rows))) {
             long wait = closeAt - ticker.nanos();
             Pending next = take(wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll());
             if (next == null) {
@@ -253,7 +262,8 @@ public final class DynamicBatcher implements AutoCloseable {
         List<Tensor> outputs;
         try {
             outputs = loaded.infer(stackInputs(live));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error from an engine binding (out of memory, a native library) must still answer every caller.
             long end = ticker.nanos();
             WorkerException failure = e instanceof WorkerException w
                     ? w

@@ -61,8 +61,26 @@ public final class ModelCache implements AutoCloseable {
     private final Map<String, Loading> loading = new HashMap<>();
     private final Map<String, Failure> failures = new ConcurrentHashMap<>();
     private long reservedBytes;
+    private boolean closed;
 
-    private record Loading(LoadSpec spec, CompletableFuture<ServedModel> future) {}
+    /** A load in flight; {@code unloaded} once an unload of its name came while it ran (guarded by the cache). */
+    private static final class Loading {
+        final LoadSpec spec;
+        final CompletableFuture<ServedModel> future = new CompletableFuture<>();
+        boolean unloaded;
+
+        Loading(LoadSpec spec) {
+            this.spec = spec;
+        }
+
+        LoadSpec spec() {
+            return spec;
+        }
+
+        CompletableFuture<ServedModel> future() {
+            return future;
+        }
+    }
 
     private record Failure(String manifestCid, String reason) {}
 
@@ -92,8 +110,16 @@ public final class ModelCache implements AutoCloseable {
      */
     public CompletableFuture<ServedModel> load(LoadSpec spec) {
         synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(
+                        WorkerException.unavailable("this worker is shutting down; load the model on another one"));
+            }
             ServedModel current = ready.get(spec.modelName());
             Loading inFlight = loading.get(spec.modelName());
+            if (inFlight != null && inFlight.unloaded) {
+                return CompletableFuture.failedFuture(WorkerException.unavailable("model '" + spec.modelName()
+                        + "' was unloaded while a load of it ran; retry once that load has ended"));
+            }
             if (inFlight != null) {
                 if (inFlight.spec().manifestCid().equals(spec.manifestCid())) {
                     return inFlight.future();
@@ -107,7 +133,7 @@ public final class ModelCache implements AutoCloseable {
             if (current != null && current.manifestCid().equals(spec.manifestCid())) {
                 return CompletableFuture.completedFuture(current);
             }
-            Loading started = new Loading(spec, new CompletableFuture<>());
+            Loading started = new Loading(spec);
             loading.put(spec.modelName(), started);
             loaders.execute(() -> runLoad(started));
             return started.future();
@@ -139,16 +165,23 @@ public final class ModelCache implements AutoCloseable {
     }
 
     /**
-     * Stops serving {@code name}: new requests get NOT_FOUND, queued ones finish, then the engine is released.
+     * Stops serving {@code name}: new requests get NOT_FOUND, queued ones finish, then the engine is released. A load
+     * of {@code name} in flight (a first load, or a new version replacing the served one) is not served when it
+     * finishes: its caller gets ABORTED and its engine is released, so after an unload nothing is served under the
+     * name, whatever was loading.
      *
-     * @return false if no such model was loaded
+     * @return false if no such model was loaded or loading
      */
     public boolean unload(String name) {
         ServedModel m;
         synchronized (this) {
+            Loading inFlight = loading.get(name);
+            if (inFlight != null) {
+                inFlight.unloaded = true;
+            }
             m = ready.remove(name);
             if (m == null) {
-                return false;
+                return inFlight != null;
             }
             reservedBytes -= m.memoryBytes();
         }
@@ -230,14 +263,27 @@ public final class ModelCache implements AutoCloseable {
                 loaded.close();
                 throw e;
             }
-            ServedModel replaced;
+            ServedModel replaced = null;
+            String dropped = null;
             synchronized (this) {
-                replaced = ready.put(spec.modelName(), served);
-                if (replaced != null) {
-                    reservedBytes -= replaced.memoryBytes();
+                loading.remove(spec.modelName(), job);
+                if (job.unloaded || closed) {
+                    reservedBytes -= estimate;
+                    dropped = closed
+                            ? "this worker shut down while '" + spec.modelName() + "' loaded; nothing is served"
+                            : "model '" + spec.modelName() + "' was unloaded while this load ran; nothing is served";
+                } else {
+                    replaced = ready.put(spec.modelName(), served);
+                    if (replaced != null) {
+                        reservedBytes -= replaced.memoryBytes();
+                    }
+                    failures.remove(spec.modelName());
                 }
-                loading.remove(spec.modelName());
-                failures.remove(spec.modelName());
+            }
+            if (dropped != null) {
+                served.close();
+                job.future().completeExceptionally(new WorkerException(WorkerException.Code.ABORTED, dropped));
+                return;
             }
             job.future().complete(served);
             if (replaced != null) {
@@ -247,7 +293,7 @@ public final class ModelCache implements AutoCloseable {
             WorkerException failure = asWorkerException(spec, e);
             synchronized (this) {
                 reservedBytes -= reserved;
-                loading.remove(spec.modelName());
+                loading.remove(spec.modelName(), job);
                 failures.put(spec.modelName(), new Failure(spec.manifestCid().toString(), failure.getMessage()));
             }
             job.future().completeExceptionally(failure);
@@ -344,16 +390,28 @@ public final class ModelCache implements AutoCloseable {
         return bytes >> 20;
     }
 
+    /**
+     * Closes every served model and stops the loaders. A load in flight or still waiting for a loader thread is
+     * answered UNAVAILABLE (a load that finishes anyway is closed, not served); later loads are refused the same way.
+     */
     @Override
     public void close() {
         List<ServedModel> all;
+        List<Loading> pending;
         synchronized (this) {
+            closed = true;
             all = List.copyOf(ready.values());
             ready.clear();
             reservedBytes = 0;
+            pending = List.copyOf(loading.values());
         }
         all.forEach(ServedModel::close);
         loaders.shutdownNow();
+        for (Loading l : pending) {
+            l.future()
+                    .completeExceptionally(WorkerException.unavailable("this worker is shutting down; model '"
+                            + l.spec().modelName() + "' was not loaded; load it on another worker"));
+        }
         try {
             loaders.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -53,6 +53,7 @@ public final class GrpcStatusMapper {
             case UNAVAILABLE -> Status.Code.UNAVAILABLE;
             case DATA_LOSS -> Status.Code.DATA_LOSS;
             case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+            case ABORTED -> Status.Code.ABORTED;
             case INTERNAL -> Status.Code.INTERNAL;
         };
     }

@@ -30,6 +30,7 @@ import io.infermesh.openapi.inference.ServerReadyRequest;
 import io.infermesh.openapi.inference.ServerReadyResponse;
 import io.infermesh.openapi.inference.StatisticDuration;
 import io.infermesh.pool.InferRequest;
+import io.infermesh.pool.Tensor;
 import io.infermesh.pool.TensorInfo;
 import io.infermesh.pool.Ticker;
 import io.infermesh.pool.WorkerException;
@@ -120,12 +121,14 @@ public class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServ
         String id = request.getId();
         InFlightCalls inFlight = worker.inFlight();
         inFlight.begin();
+        CompletableFuture<List<Tensor>> inference;
         CompletableFuture<ModelInferResponse> response;
         try {
             ServedModel m = served(request.getModelName(), request.getModelVersion());
             InferRequest decoded = TensorCodec.decode(request, worker.maxRequestBytes(), deadlineNanos());
             boolean raw = TensorCodec.rawOutputs(request);
-            response = m.infer(decoded).thenApply(outputs -> {
+            inference = m.infer(decoded);
+            response = inference.thenApply(outputs -> {
                 ModelInferResponse.Builder b = ModelInferResponse.newBuilder()
                         .setModelName(m.name())
                         .setModelVersion(m.manifestCid().toString())
@@ -140,8 +143,9 @@ public class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServ
         }
         // Completion, failure and cancellation each complete the future exactly once.
         response.whenComplete((value, error) -> inFlight.end());
-        // A caller that goes away cancels its queued request: the batcher skips cancelled requests.
-        Context.current().addListener(ctx -> response.cancel(false), Runnable::run);
+        // A caller that goes away cancels its queued request: the batcher skips cancelled requests. Cancelling
+        // the batcher's own future (not the derived response) is what it sees; the response then fails with it.
+        Context.current().addListener(ctx -> inference.cancel(false), Runnable::run);
         complete(response, out, id);
     }
 

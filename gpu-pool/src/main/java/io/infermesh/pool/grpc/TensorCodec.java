@@ -134,7 +134,7 @@ public final class TensorCodec {
         }
         try {
             return shape.elementCount();
-        } catch (ArithmeticException e) {
+        } catch (WorkerException e) {
             throw WorkerException.invalidArgument("input '" + name + "' has shape " + shape + ", too many elements");
         }
     }

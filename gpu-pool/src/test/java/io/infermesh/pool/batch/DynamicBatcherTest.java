@@ -336,6 +336,97 @@ class DynamicBatcherTest {
         assertTrue(e.getMessage().contains("engine exploded"));
     }
 
+    @Test
+    void countsARequestWaitingForCompanyAsLoad() throws Exception {
+        // One instance and a long queue delay: the scheduler takes the request off the queue and waits for others.
+        DynamicBatcher b = batcher(new Doubler(), new BatchingOptions(8, Duration.ofSeconds(2), 8, 1), Ticker.SYSTEM);
+        var waiting = b.submit(request(1, 1, 0, "x"));
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(20);
+            assertFalse(waiting.isDone());
+            // The model cache evicts only models whose load is 0: this one has a caller waiting.
+            assertEquals(1, b.load(), "load while the request waits for its batch to fill");
+        }
+        waiting.get(5, TimeUnit.SECONDS);
+        // The execution thread finishes its bookkeeping just after answering.
+        for (int i = 0; i < 250 && b.load() != 0; i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, b.load());
+    }
+
+    /** Not batchable: the output's first dimension is fixed, whatever the input's length (a sum of three sums). */
+    static final class Summer implements LoadedModel {
+        final List<Integer> executions = new CopyOnWriteArrayList<>();
+        volatile CountDownLatch gate = new CountDownLatch(0);
+        final CountDownLatch entered = new CountDownLatch(1);
+
+        @Override
+        public ModelSignature signature() {
+            return new ModelSignature(
+                    "test",
+                    List.of(new TensorInfo("x", DataType.FP32, TensorShape.of(-1))),
+                    List.of(new TensorInfo("sums", DataType.FP32, TensorShape.of(3))));
+        }
+
+        @Override
+        public List<Tensor> infer(List<Tensor> inputs) {
+            entered.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            float[] x = inputs.get(0).floats();
+            executions.add(x.length);
+            float sum = 0;
+            for (float v : x) {
+                sum += v;
+            }
+            return List.of(Tensor.ofFloats("sums", TensorShape.of(3), new float[] {sum, sum, sum}));
+        }
+
+        @Override
+        public long memoryBytes() {
+            return 0;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void runsEachRequestAloneOnAModelThatCannotBatchEvenWhenItHasZeroRows() throws Exception {
+        Summer model = new Summer();
+        model.gate = new CountDownLatch(1);
+        DynamicBatcher b = batcher(model, new BatchingOptions(8, Duration.ofMillis(5), 8, 1), Ticker.SYSTEM);
+        assertFalse(b.options().batching());
+        var blocker = b.submit(InferRequest.of(List.of(Tensor.ofFloats("x", TensorShape.of(1), new float[] {1}))));
+        assertTrue(model.entered.await(5, TimeUnit.SECONDS));
+        var empty = b.submit(InferRequest.of(List.of(Tensor.ofFloats("x", TensorShape.of(0), new float[0]))));
+        var one = b.submit(InferRequest.of(List.of(Tensor.ofFloats("x", TensorShape.of(1), new float[] {5}))));
+        model.gate.countDown();
+        blocker.get(5, TimeUnit.SECONDS);
+        assertArrayEquals(new float[] {0, 0, 0}, waitDone(empty).get().get(0).floats());
+        assertArrayEquals(new float[] {5, 5, 5}, waitDone(one).get().get(0).floats());
+        assertEquals(List.of(1, 0, 1), model.executions);
+    }
+
+    @Test
+    void answersEveryCallerWhenTheEngineThrowsAnError() {
+        LoadedModel broken = new Doubler() {
+            @Override
+            public List<Tensor> infer(List<Tensor> inputs) {
+                // What a native engine's binding throws when it cannot allocate or link, for example.
+                throw new OutOfMemoryError("Direct buffer memory");
+            }
+        };
+        DynamicBatcher b = batcher(broken, new BatchingOptions(8, Duration.ZERO, 8, 1), Ticker.SYSTEM);
+        var f = waitDone(b.submit(request(1, 1, 0, "x")));
+        assertTrue(f.isDone(), "the caller got an answer instead of waiting forever");
+        assertTrue(cause(f).getMessage().contains("Direct buffer memory"), cause(f).getMessage());
+    }
+
     private static <T> CompletableFuture<T> waitDone(CompletableFuture<T> f) {
         try {
             f.get(5, TimeUnit.SECONDS);

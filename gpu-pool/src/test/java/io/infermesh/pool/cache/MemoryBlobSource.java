@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** An in-memory {@link BlobSource} that counts reads and can serve the wrong bytes for a CID. */
-final class MemoryBlobSource implements BlobSource {
+public final class MemoryBlobSource implements BlobSource {
     final Map<Cid, byte[]> blobs = new ConcurrentHashMap<>();
     final Map<Cid, AtomicInteger> opens = new ConcurrentHashMap<>();
 
@@ -31,7 +31,7 @@ final class MemoryBlobSource implements BlobSource {
     }
 
     /** Publishes files (path → bytes) and a manifest for them; returns the manifest's CID. */
-    Cid publish(String task, Map<String, byte[]> files) {
+    public Cid publish(String task, Map<String, byte[]> files) {
         List<ManifestFile> list = new ArrayList<>();
         files.forEach((path, bytes) -> {
             var s = ContentDigester.digest(bytes, ImportOptions.defaults());
@@ -51,7 +51,7 @@ final class MemoryBlobSource implements BlobSource {
         return put(m.toCanonicalJson());
     }
 
-    static Map<String, byte[]> files(String... pathThenText) {
+    public static Map<String, byte[]> files(String... pathThenText) {
         Map<String, byte[]> out = new LinkedHashMap<>();
         for (int i = 0; i < pathThenText.length; i += 2) {
             out.put(pathThenText[i], pathThenText[i + 1].getBytes());

@@ -276,6 +276,29 @@ class ModelCacheTest {
     }
 
     @Test
+    void keepsAModelWhoseRequestIsWaitingForItsBatchToFill() throws Exception {
+        // One instance and a 2 s queue delay: the batcher holds a lone request while it waits for company.
+        cache = new ModelCache(
+                dir,
+                List.of(new EchoBackend(40)),
+                50,
+                new BatchingOptions(8, Duration.ofSeconds(2), 16, 1),
+                now::get,
+                Clock.systemUTC());
+        Cid a = source.publish("echo", MemoryBlobSource.files("weights.txt", "a"));
+        Cid c = source.publish("echo", MemoryBlobSource.files("weights.txt", "c"));
+        ServedModel ma = await(cache.load(spec("a", a)));
+        var pending = ma.infer(InferRequest.of(List.of(Tensor.ofStrings("in", List.of("busy")))));
+        Thread.sleep(200);
+        assertFalse(pending.isDone());
+        WorkerException e = failure(cache.load(spec("c", c)));
+        assertEquals(WorkerException.Code.RESOURCE_EXHAUSTED, e.code(), e.getMessage());
+        assertTrue(cache.get("a").isPresent(), "a model with a request in flight is never evicted");
+        assertEquals(
+                List.of("busy"), pending.get(5, TimeUnit.SECONDS).getFirst().strings());
+    }
+
+    @Test
     void refusesAModelLargerThanTheBudget() {
         Cid manifest = source.publish("echo", MemoryBlobSource.files("weights.txt", "w"));
         WorkerException e = failure(cache(new EchoBackend(200), 100).load(spec("m", manifest)));

@@ -38,6 +38,8 @@ import java.util.Map;
 public final class KserveJson {
     private static final JsonFactory JSON = new JsonFactory();
     private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    /** The most bytes allocated for a JSON input's elements before they are counted. */
+    private static final int INITIAL_DATA_BYTES = 1 << 20;
 
     private KserveJson() {}
 
@@ -200,8 +202,10 @@ public final class KserveJson {
         if (count > Integer.MAX_VALUE / Math.max(1, type.size)) {
             throw new ProblemException(413, "payload_too_large", "input '" + name + "' has too many elements");
         }
-        ByteBuffer raw = ByteBuffer.allocate(type == Datatype.BYTES ? 4096 : (int) count * type.size)
-                .order(ByteOrder.LITTLE_ENDIAN);
+        // The shape is only a claim until "data" is counted: start small and grow with the elements actually sent
+        // (bounded by the body), so a tiny body whose shape claims gigabytes cannot make the gateway allocate them.
+        int initial = type == Datatype.BYTES ? 4096 : (int) Math.min(count * type.size, INITIAL_DATA_BYTES);
+        ByteBuffer raw = ByteBuffer.allocate(initial).order(ByteOrder.LITTLE_ENDIAN);
         long[] seen = {0};
         raw = flatten(data, type, name, raw, seen);
         if (seen[0] != count) {

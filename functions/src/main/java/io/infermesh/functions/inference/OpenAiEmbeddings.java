@@ -89,7 +89,7 @@ public final class OpenAiEmbeddings {
         JsonNode dims = body.path("dimensions");
         int dimensions = 0;
         if (!dims.isMissingNode() && !dims.isNull()) {
-            if (!dims.isIntegralNumber() || dims.intValue() < 1) {
+            if (!dims.isIntegralNumber() || !dims.canConvertToInt() || dims.intValue() < 1) {
                 throw ProblemException.invalid("\"dimensions\" must be a positive integer");
             }
             dimensions = dims.intValue();

@@ -203,6 +203,14 @@ public class AccountsResource {
                 ? "faucet:" + io.infermesh.functions.RequestId.random().value()
                 : "faucet:" + new IdempotencyKey(idempotencyKey).value();
         CreditOutcome outcome = gateway.ledger().credit(caller.account(), amount, "faucet", creditId);
+        if (outcome instanceof CreditOutcome.AlreadyCredited first
+                && !first.firstAmount().equals(amount)) {
+            throw new ProblemException(
+                    422,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key already granted " + first.firstAmount() + " wei, not " + amount
+                            + "; use a new key for a new grant");
+        }
         return account(caller.account(), outcome.balance());
     }
 

@@ -38,19 +38,21 @@ public class EmbeddingsResource {
     public Response embeddings(
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam(RequestIds.CALL_HEADER) String callId,
             @HeaderParam("Idempotency-Key") String idempotencyKey,
             InputStream in) {
         Phases phases = new Phases();
         Caller caller = callers.begin(authorization);
         phases.mark("auth");
         try {
-            return embeddings(caller, requestId, idempotencyKey, in, phases);
+            return embeddings(caller, requestId, callId, idempotencyKey, in, phases);
         } catch (RuntimeException e) {
             throw caller.refusalOr(e);
         }
     }
 
-    private Response embeddings(Caller caller, String requestId, String idempotencyKey, InputStream in, Phases phases) {
+    private Response embeddings(
+            Caller caller, String requestId, String callId, String idempotencyKey, InputStream in, Phases phases) {
         byte[] body = InferenceResource.readLimited(
                 in, gateway.config().inference().maxRequestBytes().asLongValue());
         OpenAiEmbeddings.Request request = OpenAiEmbeddings.parse(Json.read(body));
@@ -59,7 +61,7 @@ public class EmbeddingsResource {
         PaidInference.Answer answer = gateway.inference()
                 .run(
                         caller,
-                        new RequestId(requestId),
+                        new RequestId(callId),
                         InferenceResource.key(idempotencyKey),
                         InferenceResource.fingerprint("POST /v1/embeddings", body),
                         () -> InferenceResource.requireTask(gateway.catalog().resolve(ref)),

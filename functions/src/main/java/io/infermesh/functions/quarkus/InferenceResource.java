@@ -62,12 +62,13 @@ public class InferenceResource {
     public Response infer(
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam(RequestIds.CALL_HEADER) String callId,
             @HeaderParam("Idempotency-Key") String idempotencyKey,
             @HeaderParam(KserveBinary.HEADER_LENGTH) String headerLength,
             @PathParam("org") String org,
             @PathParam("name") String name,
             InputStream in) {
-        return inferVersion(authorization, requestId, idempotencyKey, headerLength, org, name, null, in);
+        return inferVersion(authorization, requestId, callId, idempotencyKey, headerLength, org, name, null, in);
     }
 
     /** {@code version}: a manifest CID the model's tags point or pointed at; null for the tag in {@code name}. */
@@ -78,6 +79,7 @@ public class InferenceResource {
     public Response inferVersion(
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam(RequestIds.HEADER) String requestId,
+            @HeaderParam(RequestIds.CALL_HEADER) String callId,
             @HeaderParam("Idempotency-Key") String idempotencyKey,
             @HeaderParam(KserveBinary.HEADER_LENGTH) String headerLength,
             @PathParam("org") String org,
@@ -95,7 +97,16 @@ public class InferenceResource {
             String operation =
                     "POST /v2/models/" + org + "/" + name + (version == null ? "" : "/versions/" + version) + "/infer";
             return kserve(
-                    caller, requestId, idempotencyKey, headerLength, org + "/" + name, operation, resolver, in, phases);
+                    caller,
+                    requestId,
+                    callId,
+                    idempotencyKey,
+                    headerLength,
+                    org + "/" + name,
+                    operation,
+                    resolver,
+                    in,
+                    phases);
         } catch (RuntimeException e) {
             throw caller.refusalOr(e);
         }
@@ -179,6 +190,7 @@ public class InferenceResource {
     private Response kserve(
             Caller caller,
             String requestId,
+            String callId,
             String idempotencyKey,
             String headerLength,
             String clientName,
@@ -199,7 +211,7 @@ public class InferenceResource {
         PaidInference.Answer answer = gateway.inference()
                 .run(
                         caller,
-                        new RequestId(requestId),
+                        new RequestId(callId),
                         key(idempotencyKey),
                         fingerprint(what, bytes),
                         resolver,

@@ -163,4 +163,22 @@ class KserveJsonTest {
         assertEquals(502, e.status());
         assertEquals("worker_error", e.problemCode());
     }
+
+    @Test
+    void aShapeClaimingGigabytesWithOneElementOfDataIsRefusedWithoutAllocatingThem() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        ProblemException e = assertThrows(
+                ProblemException.class,
+                () -> KserveJson.toGrpc(
+                        json("{\"inputs\": [{\"name\": \"x\", \"datatype\": \"FP32\", \"shape\": [500000000],"
+                                + " \"data\": [1.0]}]}"),
+                        "org/m",
+                        "",
+                        "req-1"));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals("invalid_tensor", e.problemCode());
+        assertTrue(e.getMessage().contains("shape needs 500000000"), e.getMessage());
+        assertTrue(allocated < 64L << 20, "allocated " + allocated + " bytes for a 100-byte request");
+    }
 }

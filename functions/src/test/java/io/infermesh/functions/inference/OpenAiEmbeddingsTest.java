@@ -134,4 +134,14 @@ class OpenAiEmbeddingsTest {
                         + " it to 2)",
                 e.getMessage());
     }
+
+    @Test
+    void aDimensionsValueBeyondAnIntIsRefusedNotReadAsAnotherNumber() {
+        // 2^32 + 384 would wrap to 384 in an int and be served as if the caller had asked for 384
+        ProblemException e = assertThrows(
+                ProblemException.class,
+                () -> parse("{\"model\": \"org/m\", \"input\": \"a\", \"dimensions\": 4294967680}"));
+        assertEquals(422, e.status());
+        assertEquals("invalid_request", e.problemCode());
+    }
 }

@@ -142,26 +142,22 @@ public final class GatewayProcess implements BeforeAllCallback, AfterAllCallback
 
     /** A POST with {@code headers} (name, value, name, value, ...). */
     public HttpResponse<byte[]> post(String path, byte[] body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(url(path))
-                .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return send(
+                HttpRequest.newBuilder(url(path))
+                        .timeout(Duration.ofSeconds(60))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)),
+                headers);
     }
 
     public HttpResponse<byte[]> get(String path, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(url(path))
-                .timeout(Duration.ofSeconds(30))
-                .GET();
+        return send(
+                HttpRequest.newBuilder(url(path))
+                        .timeout(Duration.ofSeconds(30))
+                        .GET(),
+                headers);
+    }
+
+    private HttpResponse<byte[]> send(HttpRequest.Builder b, String... headers) {
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }

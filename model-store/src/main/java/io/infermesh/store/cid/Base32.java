@@ -1,15 +1,20 @@
 package io.infermesh.store.cid;
 
-/** RFC 4648 base32 without padding, lower-case on output, either case accepted on input (multibase 'b'/'B'). */
+/**
+ * RFC 4648 base32 without padding, lower-case on output. On input one case throughout, the one the multibase prefix
+ * names ('b' lower, 'B' upper), as go-cid and js-multiformats read it: a body in the other or mixed case is refused.
+ */
 final class Base32 {
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
-    private static final int[] INDEX = new int[128];
+    private static final int[] LOWER = new int[128];
+    private static final int[] UPPER = new int[128];
 
     static {
-        java.util.Arrays.fill(INDEX, -1);
+        java.util.Arrays.fill(LOWER, -1);
+        java.util.Arrays.fill(UPPER, -1);
         for (int i = 0; i < ALPHABET.length; i++) {
-            INDEX[ALPHABET[i]] = i;
-            INDEX[Character.toUpperCase(ALPHABET[i])] = i;
+            LOWER[ALPHABET[i]] = i;
+            UPPER[Character.toUpperCase(ALPHABET[i])] = i;
         }
     }
 
@@ -33,7 +38,14 @@ final class Base32 {
         return sb.toString();
     }
 
+    /** Decodes lower-case base32 (multibase 'b'). */
     static byte[] decode(CharSequence text) {
+        return decode(text, false);
+    }
+
+    /** Decodes base32 in the one case given: upper (multibase 'B') or lower (multibase 'b'). */
+    static byte[] decode(CharSequence text, boolean upper) {
+        int[] index = upper ? UPPER : LOWER;
         int outLen = text.length() * 5 / 8;
         byte[] out = new byte[outLen];
         int buffer = 0;
@@ -41,9 +53,13 @@ final class Base32 {
         int pos = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            int v = c < 128 ? INDEX[c] : -1;
+            int v = c < 128 ? index[c] : -1;
             if (v < 0) {
-                throw new InvalidCidException("invalid base32 character '" + c + "' at position " + i);
+                throw new InvalidCidException("invalid base32 character '" + c + "' at position " + i
+                        + (c < 128 && (upper ? LOWER : UPPER)[c] >= 0
+                                ? " (multibase '" + (upper ? 'B' : 'b') + "' is " + (upper ? "upper" : "lower")
+                                        + "-case base32 throughout)"
+                                : ""));
             }
             buffer = (buffer << 5) | v;
             bits += 5;

@@ -2,7 +2,7 @@ package io.infermesh.store.cid;
 
 /**
  * The multibase encodings a CID may arrive in. Output is always {@link #BASE32} (what IPFS prints for CIDv1);
- * input accepts base32 (either case), base58btc and base16.
+ * input accepts base32 ('b' lower-case, 'B' upper-case), base58btc and base16.
  */
 public enum Multibase {
     BASE32('b'),
@@ -36,7 +36,8 @@ public enum Multibase {
         }
         String body = text.substring(1);
         return switch (text.charAt(0)) {
-            case 'b', 'B' -> Base32.decode(body);
+            case 'b' -> Base32.decode(body, false);
+            case 'B' -> Base32.decode(body, true);
             case 'z' -> Base58.decode(body);
             case 'f', 'F' -> decodeHex(body);
             default ->

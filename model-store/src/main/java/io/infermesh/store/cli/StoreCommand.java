@@ -10,8 +10,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,9 +65,26 @@ final class StoreCommand {
         @Override
         public Integer call() throws Exception {
             Cid parsed = Cid.parse(cid);
-            try (InputStream in = new VerifyingInputStream(store.blobs().get(parsed), parsed);
-                    OutputStream out = output == null ? System.out : Files.newOutputStream(output)) {
-                in.transferTo(out);
+            if (output == null) {
+                try (InputStream in = new VerifyingInputStream(store.blobs().get(parsed), parsed)) {
+                    in.transferTo(System.out);
+                }
+                System.out.flush();
+                return 0;
+            }
+            // Into a temporary file next to the output, moved into place only once every byte verified: a blob
+            // that misses its CID leaves nothing under the output's name.
+            Path absolute = output.toAbsolutePath();
+            // (Not createTempFile: that one is mode 600, and the output should get the umask's mode.)
+            Path temp = Files.createFile(absolute.resolveSibling(".infermesh-" + UUID.randomUUID() + ".part"));
+            try {
+                try (InputStream in = new VerifyingInputStream(store.blobs().get(parsed), parsed);
+                        OutputStream out = Files.newOutputStream(temp)) {
+                    in.transferTo(out);
+                }
+                Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(temp);
             }
             return 0;
         }

@@ -2,6 +2,7 @@ package io.infermesh.store.manifest;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -69,8 +70,11 @@ public record Manifest(
             "license",
             "owner",
             "createdAt");
+    private static final Set<String> FILE_FIELDS = Set.of("path", "cid", "size", "sha256");
+    private static final Set<String> TENSOR_FIELDS = Set.of("name", "datatype", "shape");
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     public Manifest {
@@ -183,12 +187,7 @@ public record Manifest(
         if (root == null || !root.isObject()) {
             throw new InvalidManifestException("manifest must be a JSON object");
         }
-        for (var it = root.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!FIELDS.contains(field)) {
-                throw new InvalidManifestException("unknown manifest field '" + field + "'");
-            }
-        }
+        requireKnownFields(root, FIELDS, "manifest");
         String schema = text(root, "schema");
         if (!SCHEMA.equals(schema)) {
             throw new InvalidManifestException("schema is '" + schema + "'; this version reads " + SCHEMA);
@@ -196,6 +195,7 @@ public record Manifest(
         List<ManifestFile> files = new ArrayList<>();
         for (JsonNode file : array(root, "files")) {
             String path = text(file, "path");
+            requireKnownFields(file, FILE_FIELDS, "file '" + path + "'");
             try {
                 files.add(new ManifestFile(
                         path,
@@ -248,6 +248,7 @@ public record Manifest(
     static List<TensorSpec> tensorsFromJson(JsonNode array) {
         List<TensorSpec> tensors = new ArrayList<>();
         for (JsonNode t : array) {
+            requireKnownFields(t, TENSOR_FIELDS, "tensor");
             List<Long> shape = new ArrayList<>();
             for (JsonNode dim : array(t, "shape")) {
                 if (!dim.isIntegralNumber() || !dim.canConvertToLong()) {
@@ -258,6 +259,15 @@ public record Manifest(
             tensors.add(new TensorSpec(text(t, "name"), text(t, "datatype"), shape));
         }
         return tensors;
+    }
+
+    private static void requireKnownFields(JsonNode node, Set<String> known, String what) {
+        for (var it = node.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!known.contains(field)) {
+                throw new InvalidManifestException("unknown " + what + " field '" + field + "'");
+            }
+        }
     }
 
     private static void requireUniqueNames(String what, List<TensorSpec> tensors) {

@@ -21,6 +21,10 @@ import org.web3j.crypto.Sign;
  * @param bytes the 65 signature bytes
  */
 public record ManifestSignature(byte[] bytes) {
+    /** n, the order of secp256k1's base point. */
+    private static final BigInteger CURVE_ORDER =
+            new BigInteger("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16);
+
     public ManifestSignature {
         if (bytes == null || bytes.length != 65) {
             throw invalid("a signature is 65 bytes (r, s, v)");
@@ -70,8 +74,13 @@ public record ManifestSignature(byte[] bytes) {
         if (v != 27 && v != 28) {
             throw invalid("signature recovery id v must be 27 or 28");
         }
-        Sign.SignatureData data =
-                new Sign.SignatureData(v, Arrays.copyOfRange(bytes, 0, 32), Arrays.copyOfRange(bytes, 32, 64));
+        byte[] r = Arrays.copyOfRange(bytes, 0, 32);
+        byte[] s = Arrays.copyOfRange(bytes, 32, 64);
+        // A signature's r and s lie in [1, n-1]; web3j does not check, and r = n ends in an ArithmeticException.
+        if (!inCurveOrder(r) || !inCurveOrder(s)) {
+            throw invalid("signature r and s must each be between 1 and the secp256k1 group order - 1");
+        }
+        Sign.SignatureData data = new Sign.SignatureData(v, r, s);
         try {
             BigInteger publicKey = Sign.signedPrefixedMessageToKey(message, data);
             return EthAddress.of("0x" + Keys.getAddress(publicKey));
@@ -107,6 +116,11 @@ public record ManifestSignature(byte[] bytes) {
     @Override
     public String toString() {
         return toHex();
+    }
+
+    private static boolean inCurveOrder(byte[] unsigned) {
+        BigInteger value = new BigInteger(1, unsigned);
+        return value.signum() > 0 && value.compareTo(CURVE_ORDER) < 0;
     }
 
     private static byte[] message(Cid cid) {

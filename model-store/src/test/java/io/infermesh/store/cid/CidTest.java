@@ -3,6 +3,7 @@ package io.infermesh.store.cid;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -60,7 +61,7 @@ class CidTest {
     @Test
     void encodesBase32AsRfc4648WithoutPadding() {
         assertEquals("mzxw6ytboi", Base32.encode("foobar".getBytes(StandardCharsets.US_ASCII)));
-        assertArrayEquals("foobar".getBytes(StandardCharsets.US_ASCII), Base32.decode("MZXW6YTBOI"));
+        assertArrayEquals("foobar".getBytes(StandardCharsets.US_ASCII), Base32.decode("MZXW6YTBOI", true));
     }
 
     @ParameterizedTest
@@ -122,5 +123,16 @@ class CidTest {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
+    }
+
+    @Test
+    void refusesABase32BodyWhoseCaseDoesNotMatchItsPrefix() {
+        // multibase 'b' is lower-case base32 and 'B' upper-case, throughout (as go-cid and js-multiformats read it)
+        String cid = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
+        assertEquals(cid, Cid.parse(cid).toString());
+        assertEquals(cid, Cid.parse(cid.toUpperCase(java.util.Locale.ROOT)).toString());
+        InvalidCidException mixed = assertThrows(InvalidCidException.class, () -> Cid.parse("bAFK" + cid.substring(4)));
+        assertTrue(mixed.getMessage().contains("lower-case base32 throughout"), mixed.getMessage());
+        assertThrows(InvalidCidException.class, () -> Cid.parse("B" + cid.substring(1)));
     }
 }

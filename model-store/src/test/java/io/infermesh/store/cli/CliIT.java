@@ -2,12 +2,14 @@ package io.infermesh.store.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.infermesh.store.cid.Cid;
 import io.infermesh.store.manifest.Manifest;
 import io.infermesh.store.manifest.ManifestFile;
 import io.infermesh.store.testing.DeployedService;
+import io.infermesh.store.testing.RawS3;
 import io.infermesh.store.unixfs.ContentDigester;
 import io.infermesh.store.unixfs.ImportOptions;
 import java.io.IOException;
@@ -105,6 +107,28 @@ class CliIT {
         Result absent = cli("store", "get", expected);
         assertEquals(1, absent.exit);
         assertTrue(absent.err.contains("NOT_FOUND"), absent.err);
+    }
+
+    @Test
+    void storeGetLeavesNoFileBehindWhenTheStoredBytesDoNotMatchTheirCid() throws Exception {
+        byte[] good = random(1000, 7);
+        Cid cid = ContentDigester.digest(good, ImportOptions.defaults()).cid();
+        byte[] corrupt = good.clone();
+        corrupt[500] ^= 1;
+        // A blob corrupted in the store itself (disk rot, an operator's copy): the CLI must not hand it out.
+        var config = s3.s3Config("cli-it");
+        io.infermesh.store.s3.S3BlobStore.connect(config); // creates the bucket
+        RawS3.client(config)
+                .putObject(io.minio.PutObjectArgs.builder().bucket(config.bucket()).object("blobs/" + cid).stream(
+                                new java.io.ByteArrayInputStream(corrupt), corrupt.length, -1)
+                        .build())
+                .get();
+
+        Path output = work.resolve("corrupt-copy.bin");
+        Result get = cli("store", "get", cid.toString(), "-o", output.toString());
+        assertEquals(1, get.exit, get.err);
+        assertTrue(get.err.contains("CONTENT_MISMATCH"), get.err);
+        assertFalse(Files.exists(output), "the unverified bytes were left in " + output);
     }
 
     private static Path modelFolder(Path dir) throws IOException {

@@ -72,6 +72,40 @@ class ManifestSignatureTest {
         assertEquals(ModelStoreException.ErrorCode.INVALID_SIGNATURE, e.code());
     }
 
+    @Test
+    void refusesASignatureWhoseROrSIsOutsideTheCurveOrderInsteadOfThrowingOrRecoveringAnAddress() {
+        // secp256k1's group order n: r and s of a valid signature lie in [1, n-1] (SEC 1, 4.1.4). r = n used to end in
+        // an ArithmeticException from BigInteger.modInverse (so `infermesh model verify` printed a stack trace), and
+        // s = 0 "recovered" an address that holds no signature at all.
+        BigInteger n = new BigInteger("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16);
+        Cid cid = Cid.parse("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+        for (int v : new int[] {0, 1, 27, 28}) {
+            for (BigInteger[] rs : new BigInteger[][] {
+                {n, BigInteger.ONE},
+                {BigInteger.ONE, BigInteger.ZERO},
+                {BigInteger.ONE, n},
+                {BigInteger.ZERO, BigInteger.ONE}
+            }) {
+                byte[] bytes = new byte[65];
+                System.arraycopy(unsigned32(rs[0]), 0, bytes, 0, 32);
+                System.arraycopy(unsigned32(rs[1]), 0, bytes, 32, 32);
+                bytes[64] = (byte) v;
+                ManifestSignature sig = new ManifestSignature(bytes);
+                String what = "r=" + rs[0].toString(16) + " s=" + rs[1].toString(16) + " v=" + v;
+                ModelStoreException e = assertThrows(ModelStoreException.class, () -> sig.recover(cid), what);
+                assertEquals(ModelStoreException.ErrorCode.INVALID_SIGNATURE, e.code(), what);
+            }
+        }
+    }
+
+    private static byte[] unsigned32(BigInteger value) {
+        byte[] raw = value.toByteArray();
+        byte[] out = new byte[32];
+        int len = Math.min(raw.length, 32);
+        System.arraycopy(raw, raw.length - len, out, 32 - len, len);
+        return out;
+    }
+
     private static Manifest manifestOwnedBy(EthAddress owner) {
         Manifest base = ManifestTest.sample(List.of(ManifestTest.file("model.onnx")));
         return new Manifest(

@@ -94,6 +94,23 @@ class ManifestTest {
     }
 
     @Test
+    void refusesUnknownFieldsInsideFileAndTensorEntriesAndTrailingContent() {
+        // parse() promises "unknown fields refused"; a field it would drop silently changes the manifest's bytes and
+        // so its CID, and a second document after the first was ignored.
+        String good = new String(sample(List.of(file("m.onnx"))).toCanonicalJson(), StandardCharsets.UTF_8);
+        String[] bad = {
+            good.replace("{\"cid\"", "{\"executable\":true,\"cid\""),
+            good.replace("{\"datatype\":\"FP32\"", "{\"datatype\":\"FP32\",\"dims\":[1]"),
+            good + "{\"schema\":\"other\"}",
+            good + " trailing"
+        };
+        for (String json : bad) {
+            assertThrows(
+                    InvalidManifestException.class, () -> Manifest.parse(json.getBytes(StandardCharsets.UTF_8)), json);
+        }
+    }
+
+    @Test
     void escapesStringsTheCanonicalWay() {
         var node = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
                 .objectNode()

@@ -52,6 +52,11 @@ public final class WorkerSet {
         return new WorkerSet(Ticker.SYSTEM, Duration.ofSeconds(10));
     }
 
+    /** How long a correction overrides the leases: about how long a lease may lag what the router saw happen. */
+    public Duration correctionTtl() {
+        return Duration.ofNanos(correctionTtlNanos);
+    }
+
     /** Calls {@code listener} with each worker that leaves the set (e.g. to close its channel). */
     public void onDeparture(Consumer<WorkerInfo> listener) {
         departureListeners.add(Objects.requireNonNull(listener, "listener"));

@@ -15,6 +15,7 @@ import io.infermesh.router.spi.WorkerControl;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,9 +38,16 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>no candidate → {@link Shed} {@code NO_CAPACITY}, Retry-After {@code noCapacityRetryAfter}.
  * </ul>
  *
- * <p>Candidate: a worker that does not hold the model, is not ejected, is not in its cooldown for this model, and has
- * at least the model's estimated size free (minus what loads this coordinator started on it still reserve); among
- * those the highest capability score, then the lowest price, then the most free memory, then the smallest id.
+ * <p>Candidate: a worker that does not hold the model, is not in its cooldown for this model, and has at least the
+ * model's estimated size free (minus what loads this coordinator started on it still reserve); among those the highest
+ * capability score, then the lowest price, then the most free memory, then the smallest id. An ejected worker is a
+ * candidate only once its probe is due ({@link OutlierEjection#tryClaimProbe}), and then the load is its probe: a
+ * load done re-admits it. Without that, a worker ejected while it held models and back with none (it restarted
+ * within its lease) would never be probed, since probes go only to workers warm for the requested model.
+ *
+ * <p>A load's reservation outlives the load by the {@link WorkerSet#correctionTtl}: until the worker's lease reports
+ * the memory the model took, its free memory is the lease's from before the load, and a second model could otherwise
+ * be placed on a worker that no longer has room for it.
  *
  * <p>Thread-safe; never blocks: waits are futures completed by the load or by the scheduler.
  */
@@ -140,13 +148,17 @@ public final class ColdLoadCoordinator {
         if (existing != null) {
             return Optional.of(new Joined(existing, false));
         }
-        Optional<WorkerInfo> candidate = bestCandidate(spec);
+        Optional<Candidate> candidate = bestCandidate(spec);
         if (candidate.isEmpty()) {
             return Optional.ofNullable(flights.get(spec.model())).map(f -> new Joined(f, false));
         }
-        Flight mine = new Flight(spec.model(), candidate.get(), ticker.nanos());
+        Flight mine = new Flight(
+                spec.model(), candidate.get().worker(), candidate.get().probe(), ticker.nanos());
         Flight winner = flights.putIfAbsent(spec.model(), mine);
         if (winner != null) {
+            if (mine.probe) {
+                ejection.released(mine.worker.id()); // the probe claimed for this load is not used
+            }
             return Optional.of(new Joined(winner, false));
         }
         start(spec, mine);
@@ -163,8 +175,20 @@ public final class ColdLoadCoordinator {
             load = CompletableFuture.failedFuture(e);
         }
         load.whenComplete((ok, error) -> {
-            reservedBytes.computeIfPresent(
-                    id, (k, v) -> v - spec.estimatedBytes() <= 0 ? null : v - spec.estimatedBytes());
+            if (error == null) {
+                // kept until the lease can show the memory the model took
+                scheduler.schedule(workers.correctionTtl(), () -> unreserve(id, spec.estimatedBytes()));
+            } else {
+                unreserve(id, spec.estimatedBytes());
+            }
+            if (f.probe) {
+                // a load done proves the worker alive; a failed one may be the model's fault, so it tells nothing
+                if (error == null) {
+                    ejection.succeeded(id);
+                } else {
+                    ejection.released(id);
+                }
+            }
             long now = ticker.nanos();
             if (error == null) {
                 lastLoadNanos.put(spec.model(), now - f.startedAt);
@@ -181,17 +205,34 @@ public final class ColdLoadCoordinator {
         });
     }
 
-    private Optional<WorkerInfo> bestCandidate(ModelLoadSpec spec) {
+    private void unreserve(WorkerId id, long bytes) {
+        reservedBytes.computeIfPresent(id, (k, v) -> v - bytes <= 0 ? null : v - bytes);
+    }
+
+    /** The best candidate; when it is an ejected worker, its probe is claimed here ({@code probe} true). */
+    private Optional<Candidate> bestCandidate(ModelLoadSpec spec) {
         long now = ticker.nanos();
         Map<WorkerId, Long> cooling = cooldownUntil.getOrDefault(spec.model(), Map.of());
         cooling.values().removeIf(until -> now - until >= 0);
-        return workers.all().stream()
+        List<WorkerInfo> ranked = workers.all().stream()
                 .filter(w -> !w.holds(spec.model()))
-                .filter(w -> ejection.admits(w.id()))
                 .filter(w -> !cooling.containsKey(w.id()))
                 .filter(w -> w.freeMemoryBytes() - reservedBytes.getOrDefault(w.id(), 0L) >= spec.estimatedBytes())
-                .min(BEST_FIRST);
+                .sorted(BEST_FIRST)
+                .toList();
+        for (WorkerInfo w : ranked) {
+            if (ejection.admits(w.id())) {
+                return Optional.of(new Candidate(w, false));
+            }
+            if (ejection.tryClaimProbe(w.id())) {
+                return Optional.of(new Candidate(w, true));
+            }
+        }
+        return Optional.empty();
     }
+
+    /** A worker to load on, and whether the load is its probe. */
+    private record Candidate(WorkerInfo worker, boolean probe) {}
 
     private Duration retryAfter(Flight f) {
         long expected =
@@ -202,12 +243,14 @@ public final class ColdLoadCoordinator {
     private static final class Flight {
         final String model;
         final WorkerInfo worker;
+        final boolean probe;
         final long startedAt;
         final CompletableFuture<WorkerInfo> done = new CompletableFuture<>();
 
-        Flight(String model, WorkerInfo worker, long startedAt) {
+        Flight(String model, WorkerInfo worker, boolean probe, long startedAt) {
             this.model = model;
             this.worker = worker;
+            this.probe = probe;
             this.startedAt = startedAt;
         }
     }

@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@link PeakEwmaBalancer} picks among the workers the {@link WorkerSet} lists as warm for the model (for an
  *       idempotent request, possibly also a worker to measure with a copy: {@link PeakEwmaBalancer#pick}).
  *   <li>None: with a {@link ModelLoadSpec}, {@link ColdLoadCoordinator} gets one worker to load it (single-flight)
- *       and the request waits for it, bounded; without one, or when the wait runs out, the outcome is {@link Shed}.
+ *       and the request waits for it, bounded; without one, or when the wait runs out, the outcome is {@link Shed};
+ *       when the request's deadline comes first, {@link InferOutcome.TimedOut}.
  *   <li>{@link InferenceCall} runs the call with retries and hedging under the request's deadline.
  * </ol>
  *
@@ -115,17 +116,32 @@ public final class GrpcRouter {
             outcome = new InferenceCall(this, request, policy, deadline)
                     .start(first.get().worker(), first.get().probe());
         } else if (coldLoad.isPresent()) {
-            outcome = cold.awaitWarm(coldLoad.get()).thenCompose(decision -> switch (decision) {
-                case Routed r ->
-                    deadline.isExpired()
-                            ? CompletableFuture.completedFuture(new InferOutcome.TimedOut(0, Optional.empty()))
-                            : new InferenceCall(this, request, policy, deadline).start(r.worker(), Optional.empty());
+            outcome = awaitWarmWithin(coldLoad.get(), deadline).thenCompose(decision -> switch (decision.orElse(null)) {
+                case Routed r
+                when !deadline.isExpired() ->
+                    new InferenceCall(this, request, policy, deadline).start(r.worker(), Optional.empty());
                 case Shed s -> CompletableFuture.<InferOutcome>completedFuture(s);
+                case null, default ->
+                    CompletableFuture.<InferOutcome>completedFuture(new InferOutcome.TimedOut(0, Optional.empty()));
             });
         } else {
             outcome = CompletableFuture.completedFuture(new Shed(Shed.Reason.NO_WARM_WORKER, Duration.ofSeconds(1)));
         }
         return outcome.whenComplete((o, e) -> scaler.finished(model));
+    }
+
+    /**
+     * The cold-load wait, cut short at the request's deadline (empty then): the coordinator's {@code maxWait} is shared
+     * by every caller and may be longer than this request's timeout, which includes the wait.
+     */
+    private CompletableFuture<Optional<RouteDecision>> awaitWarmWithin(ModelLoadSpec spec, Deadline deadline) {
+        CompletableFuture<Optional<RouteDecision>> decision = new CompletableFuture<>();
+        Scheduler.Cancellable timer = scheduler.schedule(
+                Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)),
+                () -> decision.complete(Optional.empty()));
+        decision.whenComplete((d, e) -> timer.cancel());
+        cold.awaitWarm(spec).thenAccept(d -> decision.complete(Optional.of(d)));
+        return decision;
     }
 
     /** The hedging delay for {@code model} under {@code hedging}; empty for no hedge. */

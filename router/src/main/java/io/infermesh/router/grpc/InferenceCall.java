@@ -36,13 +36,16 @@ import java.util.concurrent.TimeUnit;
  *   <li>An attempt's end is judged by {@link StatusPolicy}; its {@link Feedback} goes to the balancer (and through
  *       it to outlier ejection) exactly once.
  *   <li>Retry: after RETRY (idempotent requests only) or STALE_ROUTE, when no other attempt is in flight, on a worker
- *       not tried yet for this request — or, when all were, any but the one just tried (never the same twice in a
- *       row) — while attempts &lt; max, the deadline has at least {@code minAttemptBudget} left, and the retry budget
- *       pays.
+ *       not tried yet for this request — or, when all were, any but the one whose attempt just ended (never the same
+ *       twice in a row) — while attempts &lt; max, the deadline has at least {@code minAttemptBudget} left, and the
+ *       retry budget pays.
  *   <li>Hedge: when the delay passes with the first attempt still in flight (idempotent requests only), one more
  *       attempt on an untried worker last measured within the delay ({@code PeakEwmaBalancer.chooseWithin}; none
- *       such, no hedge), paid from the retry budget. The first answer ends the request; the other attempt is
- *       cancelled and reported ABANDONED.
+ *       such, no hedge), while attempts &lt; max and the deadline has at least {@code minAttemptBudget} left, paid
+ *       from the retry budget. The first answer ends the request; the other attempt is cancelled and reported
+ *       ABANDONED.
+ *   <li>A worker whose address gRPC cannot dial (a channel cannot even be made) ends its attempt at once as
+ *       UNAVAILABLE, like a refused connection.
  *   <li>Probe: when the balancer's pick comes with a worker to measure ({@code PeakEwmaBalancer.Pick.probe}), that
  *       worker gets a copy of the request when the first attempt leaves, paid from the retry budget (none left, no
  *       copy). The copy is not an attempt: its answer is never returned, it is not cancelled when the request ends (it
@@ -61,7 +64,6 @@ final class InferenceCall {
     // Guarded by this.
     private final List<Run> inflight = new ArrayList<>(2);
     private final Set<WorkerId> tried = new HashSet<>();
-    private WorkerId last;
     private int attempts;
     private boolean hedged;
     private boolean done;
@@ -84,7 +86,9 @@ final class InferenceCall {
                 policy.idempotent() ? router.hedgeDelay(model, policy.hedging()) : Optional.empty();
         synchronized (this) {
             launch(first);
-            hedgeDelay.ifPresent(d -> hedgeTimer = router.scheduler().schedule(d, () -> hedge(d)));
+            if (!done) {
+                hedgeDelay.ifPresent(d -> hedgeTimer = router.scheduler().schedule(d, () -> hedge(d)));
+            }
         }
         if (probe.isPresent() && policy.idempotent() && router.retryBudget().tryWithdraw()) {
             probe(probe.get());
@@ -95,7 +99,14 @@ final class InferenceCall {
     /** Sends {@code worker} a copy of the request whose answer only measures it. */
     private void probe(WorkerInfo worker) {
         PeakEwmaBalancer.Attempt attempt = router.balancer().begin(worker.id());
-        ClientCalls.asyncUnaryCall(newCall(worker), request, new StreamObserver<>() {
+        ClientCall<ModelInferRequest, ModelInferResponse> call;
+        try {
+            call = newCall(worker);
+        } catch (RuntimeException e) {
+            attempt.finish(Feedback.FAILURE); // cannot be dialled (see launch)
+            return;
+        }
+        ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
             @Override
             public void onNext(ModelInferResponse value) {}
 
@@ -125,7 +136,9 @@ final class InferenceCall {
             if (done
                     || hedged
                     || inflight.size() != 1
-                    || attempts >= router.options().maxAttempts()) {
+                    || attempts >= router.options().maxAttempts()
+                    || deadline.timeRemaining(TimeUnit.NANOSECONDS)
+                            < router.options().minAttemptBudget().toNanos()) {
                 return;
             }
             Optional<WorkerInfo> next =
@@ -142,11 +155,21 @@ final class InferenceCall {
     private void launch(WorkerInfo worker) {
         attempts++;
         tried.add(worker.id());
-        last = worker.id();
         lastWorker = Optional.of(worker.id());
         router.scaler().routed(model, worker.id());
         PeakEwmaBalancer.Attempt attempt = router.balancer().begin(worker.id());
-        ClientCall<ModelInferRequest, ModelInferResponse> call = newCall(worker);
+        ClientCall<ModelInferRequest, ModelInferResponse> call;
+        try {
+            call = newCall(worker);
+        } catch (RuntimeException e) {
+            // The registry accepts any host:port, gRPC does not ("x:y:80", "[::1:80"): throwing here would leave the
+            // attempt in flight forever and, inside a callback, the request unanswered. It is an unreachable worker.
+            Status unreachable = Status.UNAVAILABLE
+                    .withDescription("cannot dial worker " + worker.id())
+                    .withCause(e);
+            ended(new Run(worker, attempt, null), null, unreachable, new Metadata());
+            return;
+        }
         Run run = new Run(worker, attempt, call);
         inflight.add(run);
         ClientCalls.asyncUnaryCall(call, request, run);
@@ -188,13 +211,13 @@ final class InferenceCall {
                 }
                 case STALE_ROUTE -> {
                     router.workers().markCold(run.worker.id(), model);
-                    outcome = retryOr(new InferOutcome.WorkerError(status, trailers, run.worker.id()));
+                    outcome = retryOr(new InferOutcome.WorkerError(status, trailers, run.worker.id()), run.worker.id());
                 }
                 case RETRY -> {
                     InferOutcome giveUp = policy.idempotent()
                             ? new Shed(Shed.Reason.WORKERS_UNAVAILABLE, Duration.ofSeconds(1))
                             : new InferOutcome.WorkerError(status, trailers, run.worker.id());
-                    outcome = policy.idempotent() ? retryOr(giveUp) : giveUp;
+                    outcome = policy.idempotent() ? retryOr(giveUp, run.worker.id()) : giveUp;
                 }
             }
             if (outcome != null) {
@@ -214,8 +237,12 @@ final class InferenceCall {
         }
     }
 
-    /** Starts a retry if one is allowed and returns null, or returns {@code giveUp}. Caller holds the monitor. */
-    private InferOutcome retryOr(InferOutcome giveUp) {
+    /**
+     * Starts a retry if one is allowed and returns null, or returns {@code giveUp}. {@code failed} is the worker whose
+     * attempt just ended (not necessarily the one launched last: a hedge may have ended before it). Caller holds the
+     * monitor.
+     */
+    private InferOutcome retryOr(InferOutcome giveUp, WorkerId failed) {
         if (!inflight.isEmpty()) {
             return null; // the hedge still running may answer
         }
@@ -230,7 +257,7 @@ final class InferenceCall {
         List<WorkerInfo> warm = router.workers().warm(model);
         Optional<WorkerInfo> next = router.balancer().choose(warm, tried);
         if (next.isEmpty()) {
-            next = router.balancer().choose(warm, Set.of(last));
+            next = router.balancer().choose(warm, Set.of(failed));
         }
         if (next.isEmpty() || !router.retryBudget().tryWithdraw()) {
             return giveUp;

@@ -35,13 +35,9 @@ class ColdLoadCoordinatorTest {
     private final ManualClock clock = new ManualClock();
     private final WorkerSet workers = new WorkerSet(clock, Duration.ofSeconds(10));
     private final RecordingControl control = new RecordingControl();
-    private final ColdLoadCoordinator coordinator = new ColdLoadCoordinator(
-            ColdLoadCoordinator.Options.DEFAULTS,
-            workers,
-            new OutlierEjection(OutlierEjection.Options.DEFAULTS, clock),
-            control,
-            clock,
-            clock);
+    private final OutlierEjection ejection = new OutlierEjection(OutlierEjection.Options.DEFAULTS, clock);
+    private final ColdLoadCoordinator coordinator =
+            new ColdLoadCoordinator(ColdLoadCoordinator.Options.DEFAULTS, workers, ejection, control, clock, clock);
 
     /** A worker control whose loads finish when the test says so. */
     static final class RecordingControl implements WorkerControl {
@@ -164,5 +160,74 @@ class ColdLoadCoordinatorTest {
         assertEquals(
                 WorkerId.of("b"), coordinator.loadOnOneMore(MODEL).orElseThrow().id());
         assertTrue(coordinator.loadOnOneMore(MODEL).isEmpty(), "one load at a time per model");
+    }
+
+    /**
+     * A worker ejected after failures (say it crashed) and back within its lease holding no model: probes go only to
+     * workers warm for the requested model, so only a load can probe it. Once its ejection is over it is asked to
+     * load, and the load done re-admits it.
+     */
+    @Test
+    void anEjectedWorkerThatHoldsNoModelIsAskedToLoadOnceItsEjectionIsOver() {
+        workers.replaceAll(List.of(sized("a", 8 * GIB, 100, 1)));
+        WorkerId a = WorkerId.of("a");
+        for (int i = 0; i < OutlierEjection.Options.DEFAULTS.consecutiveFailures(); i++) {
+            ejection.failed(a); // e.g. the calls in flight when it crashed
+        }
+        clock.advance(Duration.ofHours(1)); // 5 s ejection, long over
+
+        RouteDecision d = coordinator
+                .awaitWarm(new ModelLoadSpec("m", "bafyManifest", 2 * GIB, Map.of()))
+                .getNow(null);
+        assertEquals(List.of(a), control.loads, "the only worker with room was never asked: " + d);
+        assertFalse(ejection.admits(a), "still on probation while the load runs");
+        control.last().complete(null);
+        assertTrue(ejection.admits(a), "the load was its probe");
+    }
+
+    @Test
+    void anEjectedWorkerIsNotAskedToLoadBeforeItsProbeIsDue() {
+        workers.replaceAll(List.of(sized("a", 8 * GIB, 100, 1)));
+        for (int i = 0; i < OutlierEjection.Options.DEFAULTS.consecutiveFailures(); i++) {
+            ejection.failed(WorkerId.of("a"));
+        }
+        RouteDecision d = coordinator
+                .awaitWarm(new ModelLoadSpec("m", "bafyManifest", 2 * GIB, Map.of()))
+                .getNow(null);
+        assertTrue(d instanceof Shed s && s.reason() == Shed.Reason.NO_CAPACITY, String.valueOf(d));
+        assertEquals(List.of(), control.loads);
+    }
+
+    /**
+     * After a load the worker's free memory is still the lease's, from before the load, until a heartbeat says
+     * otherwise: the reservation stays for the correction TTL, so a second model is not placed on a worker that no
+     * longer has room for it.
+     */
+    @Test
+    void aModelJustLoadedStillCountsAgainstTheWorkersMemoryUntilTheLeaseShowsIt() {
+        workers.replaceAll(List.of(sized("a", 8 * GIB, 100, 1)));
+        CompletableFuture<RouteDecision> first =
+                coordinator.awaitWarm(new ModelLoadSpec("big-1", "bafyOne", 6 * GIB, Map.of()));
+        control.last().complete(null);
+        assertInstanceOf(Routed.class, first.getNow(null));
+
+        // Within the same heartbeat: the lease still says 8 GiB free.
+        RouteDecision second = coordinator
+                .awaitWarm(new ModelLoadSpec("big-2", "bafyTwo", 6 * GIB, Map.of()))
+                .getNow(null);
+        assertEquals(
+                List.of(WorkerId.of("a")), control.loads, "a second 6 GiB model was sent to a worker with 2 GiB left");
+        assertTrue(second instanceof Shed s && s.reason() == Shed.Reason.NO_CAPACITY);
+
+        clock.advance(Duration.ofSeconds(10)); // the correction TTL: by now a lease reports the memory taken
+        workers.replaceAll(List.of(sized("a", 2 * GIB, 100, 1)));
+        assertInstanceOf(
+                Shed.class,
+                coordinator
+                        .awaitWarm(new ModelLoadSpec("big-3", "bafyThree", 6 * GIB, Map.of()))
+                        .getNow(null));
+        workers.replaceAll(List.of(sized("a", 8 * GIB, 100, 1))); // and had it unloaded: room again
+        coordinator.awaitWarm(new ModelLoadSpec("big-4", "bafyFour", 6 * GIB, Map.of()));
+        assertEquals(2, control.loads.size(), "the reservation ended with the TTL");
     }
 }

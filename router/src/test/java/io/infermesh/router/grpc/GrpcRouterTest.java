@@ -30,6 +30,7 @@ import io.infermesh.router.cold.ColdLoadCoordinator;
 import io.infermesh.router.retry.RetryBudget;
 import io.infermesh.router.scale.DemandScaler;
 import io.infermesh.router.spi.Scheduler;
+import io.infermesh.router.spi.WorkerControl;
 import io.infermesh.router.testing.FakeWorker;
 import io.infermesh.router.testing.FakeWorker.Behaviour;
 import io.infermesh.router.testing.ManualClock;
@@ -43,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -347,5 +349,122 @@ class GrpcRouterTest {
 
         workers.replaceAll(List.of());
         assertEquals(0, channels.size());
+    }
+
+    /** A worker the registry accepts (host:port) but gRPC cannot dial: "x:y" is not a DNS name. */
+    private static WorkerInfo undialable(String id) {
+        return new WorkerInfo(WorkerId.of(id), "x:y:8001", "pool-1", Map.of("m", "v"), 1, 1, BigInteger.ONE);
+    }
+
+    @Test
+    void countsAWorkerWhoseAddressCannotBeDialledAsUnavailableAndServesFromAnother() throws Exception {
+        WorkerInfo bad = undialable("bad");
+        FakeWorker b = fake("b");
+        workers.replaceAll(List.of(bad, b.info("m")));
+        disfavour(b); // the first attempt goes to bad
+
+        InferOutcome.Served served = assertInstanceOf(InferOutcome.Served.class, infer(POLICY));
+        assertEquals(b.id, served.worker());
+        assertEquals(0, balancer.inflight(bad.id()), "the failed attempt does not stay in flight");
+        assertEquals(0, router.scaler().inflight("m"), "the request is not left in flight for the scaler");
+    }
+
+    @Test
+    void completesARequestWhoseRetryLandsOnAWorkerWhoseAddressCannotBeDialled() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.UNAVAILABLE);
+        WorkerInfo bad = undialable("bad");
+        workers.replaceAll(List.of(a.info("m"), bad));
+        balancer.begin(bad.id()).finish(Feedback.BUSY); // a first, then the retry goes to bad
+
+        Shed shed = assertInstanceOf(Shed.class, infer(POLICY));
+        assertEquals(Shed.Reason.WORKERS_UNAVAILABLE, shed.reason());
+        assertEquals(0, balancer.inflight(bad.id()));
+    }
+
+    @Test
+    void doesNotHedgeWithLessThanTheAttemptBudgetLeft() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.HANG);
+        FakeWorker b = fake("b");
+        workers.replaceAll(List.of(a.info("m"), b.info("m")));
+        balancer.begin(b.id); // the first attempt goes to a; b is not measured slow
+        GrpcRouter r = new GrpcRouter(
+                workers,
+                balancer,
+                new ColdLoadCoordinator(
+                        ColdLoadCoordinator.Options.DEFAULTS,
+                        workers,
+                        ejection,
+                        new GrpcWorkerControl(channels, Duration.ofSeconds(10)),
+                        Scheduler.of(timers),
+                        Ticker.SYSTEM),
+                new DemandScaler(DemandScaler.Options.DEFAULTS, Ticker.SYSTEM),
+                channels,
+                RetryBudget.unlimited(),
+                Scheduler.of(timers),
+                new GrpcRouter.Options(3, Duration.ofSeconds(1)));
+
+        InferOutcome outcome = r.infer(
+                        request(),
+                        CallPolicy.idempotent(Duration.ofMillis(500)).withHedging(Hedging.after(Duration.ofMillis(20))),
+                        Optional.empty())
+                .get(30, TimeUnit.SECONDS);
+        assertEquals(1, assertInstanceOf(InferOutcome.TimedOut.class, outcome).attempts());
+        assertEquals(0, b.inferCalls.get(), "not worth another attempt: under 1 s of the deadline was left");
+    }
+
+    @Test
+    void neverRetriesTheWorkerWhoseAttemptJustFailedEvenAfterAHedge() throws Exception {
+        FakeWorker a = fake("a").behave(Behaviour.UNAVAILABLE).delay(Duration.ofMillis(300));
+        FakeWorker b = fake("b").behave(Behaviour.UNAVAILABLE);
+        workers.replaceAll(List.of(a.info("m"), b.info("m")));
+        balancer.begin(b.id); // the first attempt goes to a; b is not measured slow, so it takes the hedge
+
+        Shed shed = assertInstanceOf(Shed.class, infer(POLICY.withHedging(Hedging.after(Duration.ofMillis(20)))));
+        assertEquals(Shed.Reason.WORKERS_UNAVAILABLE, shed.reason());
+        assertEquals(1, a.inferCalls.get(), "a (slow to fail), hedge b (fails at once), then b again, not a");
+        assertEquals(2, b.inferCalls.get());
+    }
+
+    @Test
+    void endsTheWaitForAColdLoadAtTheRequestsDeadline() throws Exception {
+        ManualClock clock = new ManualClock();
+        workers.replaceAll(List.of(
+                new WorkerInfo(WorkerId.of("idle"), "127.0.0.1:9", "pool-1", Map.of(), 8L << 30, 1, BigInteger.ONE)));
+        CompletableFuture<Void> load = new CompletableFuture<>();
+        GrpcRouter r = new GrpcRouter(
+                workers,
+                balancer,
+                new ColdLoadCoordinator(
+                        ColdLoadCoordinator.Options.DEFAULTS, // waits up to 10 s for a load
+                        workers,
+                        ejection,
+                        new WorkerControl() {
+                            @Override
+                            public CompletableFuture<Void> load(WorkerInfo worker, ModelLoadSpec spec) {
+                                return load;
+                            }
+
+                            @Override
+                            public CompletableFuture<Void> unload(WorkerInfo worker, String model) {
+                                return CompletableFuture.completedFuture(null);
+                            }
+                        },
+                        clock,
+                        clock),
+                new DemandScaler(DemandScaler.Options.DEFAULTS, clock),
+                channels,
+                RetryBudget.unlimited(),
+                clock,
+                GrpcRouter.Options.DEFAULTS);
+
+        CompletableFuture<InferOutcome> outcome = r.infer(
+                request(),
+                CallPolicy.idempotent(Duration.ofSeconds(1)),
+                Optional.of(new ModelLoadSpec("m", "bafyManifest", 1 << 20, Map.of())));
+        clock.advance(Duration.ofSeconds(2));
+
+        assertTrue(outcome.isDone(), "a request with a 1 s timeout is answered by then, not after the 10 s load wait");
+        assertEquals(
+                0, assertInstanceOf(InferOutcome.TimedOut.class, outcome.get()).attempts());
     }
 }

@@ -49,6 +49,7 @@ public final class FakeWorker implements AutoCloseable {
     public final CountDownLatch cancelled = new CountDownLatch(1);
     public final List<RepositoryModelLoadRequest> loads = new CopyOnWriteArrayList<>();
     private volatile Behaviour behaviour = Behaviour.ANSWER;
+    private volatile long delayMillis;
     private final Server server;
 
     public FakeWorker(String id, TokenVerifier verifier) {
@@ -66,6 +67,12 @@ public final class FakeWorker implements AutoCloseable {
 
     public FakeWorker behave(Behaviour b) {
         behaviour = b;
+        return this;
+    }
+
+    /** Makes every {@code ModelInfer} wait {@code delay} (on the server's own thread) before it behaves. */
+    public FakeWorker delay(java.time.Duration delay) {
+        delayMillis = delay.toMillis();
         return this;
     }
 
@@ -90,6 +97,13 @@ public final class FakeWorker implements AutoCloseable {
         @Override
         public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
             inferCalls.incrementAndGet();
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             switch (behaviour) {
                 case ANSWER -> {
                     out.onNext(ModelInferResponse.newBuilder()

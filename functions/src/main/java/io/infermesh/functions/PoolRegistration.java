@@ -1,6 +1,8 @@
 package io.infermesh.functions;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.infermesh.store.ModelRef;
+import io.infermesh.store.ModelStoreException;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Registrations;
 import io.infermesh.store.manifest.Wei;
@@ -14,7 +16,7 @@ import java.util.TreeMap;
  *
  * <pre>
  * {"defaultPriceWei":"1000","issuedAt":"2026-11-22T05:00:00Z","nonce":"&lt;32 hex&gt;","payout":"0x…",
- *  "pool":"0x…","prices":{"org/model:tag":"2000"},"type":"infermesh.pool-registration.v1"}
+ *  "pool":"0x…","prices":{"org/model":"2000"},"type":"infermesh.pool-registration.v1"}
  * </pre>
  *
  * (one line; keys sorted). A later registration (newer {@code issuedAt}) replaces the pool's payout and prices.
@@ -22,7 +24,8 @@ import java.util.TreeMap;
  * @param pool the pool's address, which signs
  * @param payout where the pool's earnings are paid
  * @param defaultPrice wei per request for models without their own price
- * @param prices wei per request per model name
+ * @param prices wei per request per model repository, {@code org/model}: the price of every tag and version of it (a
+ *     call is priced by the repository it resolves to), so a key with a tag is refused rather than stored unused
  * @param issuedAt when it was signed (whole seconds)
  * @param nonce 16 random bytes as 32 hex digits
  */
@@ -36,9 +39,22 @@ public record PoolRegistration(
         Objects.requireNonNull(payout, "payout");
         Objects.requireNonNull(defaultPrice, "defaultPrice");
         prices = Map.copyOf(new TreeMap<>(prices));
-        prices.keySet().forEach(m -> Names.requireName("model", m));
+        prices.keySet().forEach(PoolRegistration::requireRepository);
         Payloads.requireWholeSeconds(issuedAt);
         Payloads.requireNonce(nonce);
+    }
+
+    private static void requireRepository(String key) {
+        String repository;
+        try {
+            repository = ModelRef.parse(key).repository();
+        } catch (ModelStoreException e) {
+            throw FunctionsException.invalid("pool price key '" + key + "': " + e.getMessage());
+        }
+        if (!repository.equals(key)) {
+            throw FunctionsException.invalid("pool price key '" + key + "' names a tag: a pool prices a model"
+                    + " repository (every tag and version of it), so write '" + repository + "'");
+        }
     }
 
     /** The wei per request this pool charges for {@code model}. */

@@ -24,7 +24,7 @@ class SignedPayloadTest {
                 POOL,
                 PAYOUT,
                 Wei.parse("1000"),
-                Map.of("org/b:1", Wei.parse("30000000000000000000"), "org/a:1", Wei.parse("2")),
+                Map.of("org/b", Wei.parse("30000000000000000000"), "org/a", Wei.parse("2")),
                 AT,
                 NONCE);
     }
@@ -34,7 +34,7 @@ class SignedPayloadTest {
         assertEquals(
                 "{\"defaultPriceWei\":\"1000\",\"issuedAt\":\"2026-11-22T05:00:00Z\",\"nonce\":\"" + NONCE
                         + "\",\"payout\":\"0x00000000000000000000000000000000000000AA\",\"pool\":\"" + POOL
-                        + "\",\"prices\":{\"org/a:1\":\"2\",\"org/b:1\":\"30000000000000000000\"},"
+                        + "\",\"prices\":{\"org/a\":\"2\",\"org/b\":\"30000000000000000000\"},"
                         + "\"type\":\"infermesh.pool-registration.v1\"}",
                 new String(pool().canonicalJson(), StandardCharsets.UTF_8));
     }
@@ -73,9 +73,22 @@ class SignedPayloadTest {
     }
 
     @Test
+    void aPriceKeyedByATagIsRefusedSinceCallsArePricedByRepository() {
+        // a call to acme/minilm:latest is charged priceFor("acme/minilm"): a tagged key would be stored and never used
+        FunctionsException e = assertThrows(
+                FunctionsException.class,
+                () -> new PoolRegistration(
+                        POOL, PAYOUT, Wei.parse("1000"), Map.of("acme/minilm:latest", Wei.parse("5")), AT, NONCE));
+        assertTrue(e.getMessage().contains("write 'acme/minilm'"), e.getMessage());
+        assertThrows(
+                FunctionsException.class,
+                () -> new PoolRegistration(POOL, PAYOUT, Wei.parse("1"), Map.of("minilm", Wei.parse("5")), AT, NONCE));
+    }
+
+    @Test
     void priceFallsBackToTheDefault() {
-        assertEquals(Wei.parse("2"), pool().priceFor("org/a:1"));
-        assertEquals(Wei.parse("1000"), pool().priceFor("org/c:1"));
+        assertEquals(Wei.parse("2"), pool().priceFor("org/a"));
+        assertEquals(Wei.parse("1000"), pool().priceFor("org/c"));
     }
 
     @Test

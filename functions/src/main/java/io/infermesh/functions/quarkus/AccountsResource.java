@@ -32,12 +32,15 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** Sign-in, API keys, balance, usage and the local faucet ({@code /v1/auth}, {@code /v1/keys}, ...). */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @RunOnVirtualThread
 public class AccountsResource {
+    private static final Pattern FULL_DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
+
     @Inject
     Gateway gateway;
 
@@ -156,7 +159,7 @@ public class AccountsResource {
         if (start.isAfter(end)) {
             throw ProblemException.invalid("\"from\" (" + start + ") is after \"to\" (" + end + ")");
         }
-        if (start.plusDays(366).isBefore(end)) {
+        if (start.plusDays(365).isBefore(end)) { // [start, end] holds end − start + 1 days
             throw ProblemException.invalid("ask for at most 366 days at a time");
         }
         List<Usage> rows = gateway.ledger().usage(caller.account(), start, end);
@@ -234,6 +237,11 @@ public class AccountsResource {
     private static LocalDate date(String name, String text, LocalDate fallback) {
         if (text == null || text.isEmpty()) {
             return fallback;
+        }
+        // RFC 3339 full-date (the contract's format: date): a four-digit year, so the range arithmetic below stays
+        // within LocalDate's range (LocalDate.parse alone takes +999999999-12-31)
+        if (!FULL_DATE.matcher(text).matches()) {
+            throw ProblemException.invalid("\"" + name + "\" must be a date like 2026-11-22");
         }
         try {
             return LocalDate.parse(text);

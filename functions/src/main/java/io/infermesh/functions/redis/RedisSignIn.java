@@ -2,6 +2,7 @@ package io.infermesh.functions.redis;
 
 import io.infermesh.functions.ApiKeys;
 import io.infermesh.functions.Eip191;
+import io.infermesh.functions.Names;
 import io.infermesh.functions.SignIn;
 import io.infermesh.functions.SignInMessage;
 import io.infermesh.functions.SignInOutcome;
@@ -19,7 +20,8 @@ import java.util.Optional;
 
 /**
  * {@link SignIn} on Redis. A challenge is the issued message text stored under {@code im:{acct:A}:siwe:<nonce>} with
- * the challenge ttl. Answering checks, in order: the layout and this gateway's domain, URI and chain; the signer (before
+ * the challenge ttl. Answering checks, in order: the key label (a label {@link ApiKeys#issue} would refuse must not
+ * burn the challenge); the layout and this gateway's domain, URI and chain; the signer (before
  * touching the challenge, so a forged answer cannot burn someone's challenge); then takes the challenge with
  * {@code GETDEL} (single use even between gateways racing on the same answer) and compares the text; then the
  * expiration time against the injected clock. Redis expiry drops unanswered challenges.
@@ -61,6 +63,7 @@ public final class RedisSignIn implements SignIn {
 
     @Override
     public SignInOutcome signIn(String message, String signature, String keyLabel) {
+        Names.requireName("label", keyLabel);
         Optional<SignInMessage> parsed = SignInMessage.parse(message);
         if (parsed.isEmpty()) {
             return new SignInOutcome.Refused(Reason.MALFORMED);

@@ -59,7 +59,7 @@ class RegistryIT {
                 pool,
                 EthAddress.of("0x00000000000000000000000000000000000000aa"),
                 Wei.parse(defaultPrice),
-                Map.of("org/minilm:1", Wei.parse("5")),
+                Map.of("org/minilm", Wei.parse("5")),
                 issuedAt,
                 TestKeys.nonce());
     }
@@ -78,7 +78,7 @@ class RegistryIT {
         Signed<PoolRegistration> signed = Signed.sign(p, poolKey);
         assertEquals(new RegistrationOutcome.PoolAccepted(), registry.registerPool(signed));
         assertEquals(Optional.of(p), registry.pool(pool));
-        assertEquals(Wei.parse("5"), registry.pool(pool).orElseThrow().priceFor("org/minilm:1"));
+        assertEquals(Wei.parse("5"), registry.pool(pool).orElseThrow().priceFor("org/minilm"));
     }
 
     @Test

@@ -5,8 +5,10 @@ import io.infermesh.pool.Tensor;
 import io.infermesh.pool.Ticker;
 import io.infermesh.pool.WorkerException;
 import io.infermesh.pool.spi.LoadedModel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -261,7 +263,7 @@ public final class DynamicBatcher implements AutoCloseable {
         long[] rows = live.stream().mapToLong(p -> p.request.batchRows()).toArray();
         List<Tensor> outputs;
         try {
-            outputs = loaded.infer(stackInputs(live));
+            outputs = loaded.infer(stackInputs(live), callers(live));
         } catch (RuntimeException | Error e) {
             // An Error from an engine binding (out of memory, a native library) must still answer every caller.
             long end = ticker.nanos();
@@ -301,6 +303,27 @@ public final class DynamicBatcher implements AutoCloseable {
             stats.recordSuccess(end - p.enqueuedNanos);
             p.result.complete(select(perRequest.get(i), p.request));
         }
+    }
+
+    /** The batch's callers as the model sees them: the last of their deadlines, and when all of them are gone. */
+    private LoadedModel.Callers callers(List<Pending> live) {
+        long now = ticker.nanos();
+        long latest = Long.MIN_VALUE;
+        for (Pending p : live) {
+            long deadline = p.request.deadlineNanos();
+            if (deadline == Long.MAX_VALUE) {
+                latest = Long.MAX_VALUE;
+                break;
+            }
+            latest = latest == Long.MIN_VALUE || deadline - latest > 0 ? deadline : latest;
+        }
+        Optional<Duration> timeLeft =
+                latest == Long.MAX_VALUE ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(0, latest - now)));
+        // completes normally however the results ended (cancelled ones complete exceptionally)
+        CompletableFuture<Void> gone = CompletableFuture.allOf(
+                        live.stream().map(p -> p.result).toArray(CompletableFuture[]::new))
+                .handle((ignored, error) -> null);
+        return new LoadedModel.Callers(timeLeft, gone);
     }
 
     private static List<Tensor> stackInputs(List<Pending> live) {

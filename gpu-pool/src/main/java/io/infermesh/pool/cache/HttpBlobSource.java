@@ -2,12 +2,15 @@ package io.infermesh.pool.cache;
 
 import io.infermesh.pool.WorkerException;
 import io.infermesh.store.cid.Cid;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +22,10 @@ import java.util.function.Function;
  * given.
  */
 public final class HttpBlobSource implements BlobSource {
-    /** A download that delivers no byte for this long is given up (UNAVAILABLE); the client has no read timeout. */
+    /**
+     * A server that sends no headers, or then no byte of a {@link #transfer}'s body, for this long is given up
+     * (UNAVAILABLE); the client has no read timeout of its own.
+     */
     static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
 
     static final String READ_BUFFER_PROPERTY = "jdk.httpclient.bufsize";
@@ -28,24 +34,36 @@ public final class HttpBlobSource implements BlobSource {
     private final HttpClient http;
     private final Function<Cid, Optional<URI>> urls;
     private final String description;
+    private final Duration stallTimeout;
 
-    private HttpBlobSource(HttpClient http, Function<Cid, Optional<URI>> urls, String description) {
+    private HttpBlobSource(
+            HttpClient http, Function<Cid, Optional<URI>> urls, String description, Duration stallTimeout) {
         this.http = http;
         this.urls = urls;
         this.description = description;
+        this.stallTimeout = stallTimeout;
+    }
+
+    /** The same source, giving up on a server that sends nothing for {@code stallTimeout} (tests use seconds). */
+    HttpBlobSource withStallTimeout(Duration stallTimeout) {
+        return new HttpBlobSource(http, urls, description, stallTimeout);
     }
 
     /** GETs {@code base + cid} (a '/' is inserted when {@code base} does not end with one). */
     public static HttpBlobSource baseUrl(HttpClient http, URI base) {
         String prefix = base.toString().endsWith("/") ? base.toString() : base + "/";
         return new HttpBlobSource(
-                http, cid -> Optional.of(URI.create(prefix + cid)), "base URL " + redact(URI.create(prefix)));
+                http,
+                cid -> Optional.of(URI.create(prefix + cid)),
+                "base URL " + redact(URI.create(prefix)),
+                STALL_TIMEOUT);
     }
 
     /** GETs the URL given for each CID; a CID without one is NOT_FOUND. */
     public static HttpBlobSource perCid(HttpClient http, Map<Cid, URI> urls) {
         Map<Cid, URI> copy = Map.copyOf(urls);
-        return new HttpBlobSource(http, cid -> Optional.ofNullable(copy.get(cid)), copy.size() + " presigned URLs");
+        return new HttpBlobSource(
+                http, cid -> Optional.ofNullable(copy.get(cid)), copy.size() + " presigned URLs", STALL_TIMEOUT);
     }
 
     /**
@@ -67,23 +85,40 @@ public final class HttpBlobSource implements BlobSource {
                 .build();
     }
 
+    /**
+     * Reads the whole blob through {@link #transfer} (so a server that stalls mid-body is given up after the stall
+     * timeout, which the JDK's body stream would wait for forever) and opens it from memory. For small blobs, the
+     * manifests: one larger than {@value #OPEN_MAX_BYTES} bytes is refused; files go through {@link #transfer}.
+     */
     @Override
     public InputStream open(Cid cid) {
-        URI uri = uri(cid);
-        return send(
-                        cid,
-                        uri,
-                        info -> info.statusCode() == 200
-                                ? HttpResponse.BodySubscribers.ofInputStream()
-                                : HttpResponse.BodySubscribers.replacing(InputStream.nullInputStream()))
-                .body();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            transfer(cid, buffers -> {
+                for (ByteBuffer b : buffers) {
+                    if (bytes.size() + (long) b.remaining() > OPEN_MAX_BYTES) {
+                        throw WorkerException.invalidArgument("blob " + cid + " is larger than " + OPEN_MAX_BYTES
+                                + " bytes, more than a manifest can be; is it a model file?");
+                    }
+                    byte[] piece = new byte[b.remaining()];
+                    b.get(piece);
+                    bytes.writeBytes(piece);
+                }
+            });
+        } catch (IOException e) {
+            throw WorkerException.unavailable("could not fetch blob " + cid + " from " + description + ": " + e);
+        }
+        return new ByteArrayInputStream(bytes.toByteArray());
     }
+
+    /** The most bytes {@link #open} reads: a manifest is at most 1 MiB. */
+    static final int OPEN_MAX_BYTES = 4 << 20;
 
     /** The client's buffers go straight to {@code sink} ({@link BodyQueue}): no stream, no per-read copy. */
     @Override
     public void transfer(Cid cid, ByteSink sink) throws IOException {
         URI uri = uri(cid);
-        BodyQueue body = new BodyQueue(STALL_TIMEOUT);
+        BodyQueue body = new BodyQueue(stallTimeout);
         send(cid, uri, info -> info.statusCode() == 200 ? body : HttpResponse.BodySubscribers.replacing(null));
         try {
             body.drainTo(sink);
@@ -103,7 +138,10 @@ public final class HttpBlobSource implements BlobSource {
     private <T> HttpResponse<T> send(Cid cid, URI uri, HttpResponse.BodyHandler<T> body) {
         HttpResponse<T> response;
         try {
-            response = http.send(HttpRequest.newBuilder(uri).GET().build(), body);
+            // The timeout bounds the wait for the status and headers; the client has no other read timeout, and
+            // a server that accepts the connection but never answers would hold the load forever.
+            response = http.send(
+                    HttpRequest.newBuilder(uri).timeout(stallTimeout).GET().build(), body);
         } catch (IOException e) {
             throw WorkerException.unavailable("could not fetch blob " + cid + " from " + redact(uri) + ": " + e);
         } catch (InterruptedException e) {

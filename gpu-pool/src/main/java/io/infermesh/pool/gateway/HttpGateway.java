@@ -20,6 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@link Gateway} over HTTP/1.1 JSON ({@code openapi/infermesh.yaml}, {@code /v1/workers} and {@code SignedEnvelope}). Each call has
@@ -97,11 +101,22 @@ public final class HttpGateway implements Gateway {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(body)));
         bearer.ifPresent(token -> request.header("Authorization", "Bearer " + token));
         HttpResponse<String> response;
+        // The request's own timeout ends with the headers; waiting on the whole exchange bounds the body too, so a
+        // gateway that stalls mid-answer cannot hold the keeper's one thread.
+        CompletableFuture<HttpResponse<String>> exchange =
+                http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            return new GatewayReply.Unavailable("POST " + uri.getRawPath() + " failed: " + describe(e));
+            response = exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            IOException io = cause instanceof IOException i ? i : new IOException(cause.getMessage(), cause);
+            return new GatewayReply.Unavailable("POST " + uri.getRawPath() + " failed: " + describe(io));
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            return new GatewayReply.Unavailable(
+                    "POST " + uri.getRawPath() + " failed: " + describe(new HttpTimeoutException("timed out")));
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             return new GatewayReply.Unavailable("interrupted");
         }

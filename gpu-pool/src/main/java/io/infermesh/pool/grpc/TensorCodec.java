@@ -38,12 +38,21 @@ public final class TensorCodec {
         List<Tensor> out = new ArrayList<>(response.getOutputsCount());
         for (int i = 0; i < response.getOutputsCount(); i++) {
             ModelInferResponse.InferOutputTensor t = response.getOutputs(i);
-            DataType type = DataType.fromWire(t.getDatatype());
-            TensorShape shape = TensorShape.of(t.getShapeList());
-            ByteBuffer data = raw
-                    ? response.getRawOutputContents(i).asReadOnlyByteBuffer()
-                    : fromContents(t.getName(), type, elementCount(t.getName(), shape), t.getContents());
-            out.add(new Tensor(t.getName(), type, shape, data));
+            String what = "output '" + t.getName() + "'";
+            try {
+                DataType type = DataType.fromWire(t.getDatatype());
+                TensorShape shape = TensorShape.of(t.getShapeList());
+                ByteBuffer data = raw
+                        ? response.getRawOutputContents(i).asReadOnlyByteBuffer()
+                        : fromContents(what, type, elementCount(what, shape), t.getContents());
+                out.add(new Tensor(t.getName(), type, shape, data));
+            } catch (WorkerException e) {
+                // The upstream's answer is malformed, not the caller's request: never INVALID_ARGUMENT.
+                throw new WorkerException(
+                        WorkerException.Code.UNAVAILABLE,
+                        "upstream answered a malformed " + what + ": " + e.getMessage(),
+                        e);
+            }
         }
         return out;
     }
@@ -75,14 +84,15 @@ public final class TensorCodec {
             ModelInferRequest.InferInputTensor in = request.getInputs(i);
             DataType type = DataType.fromWire(in.getDatatype());
             TensorShape shape = TensorShape.of(in.getShapeList());
-            long count = elementCount(in.getName(), shape);
+            String what = "input '" + in.getName() + "'";
+            long count = elementCount(what, shape);
             if (raw && in.hasContents()) {
                 throw WorkerException.invalidArgument("input '" + in.getName() + "' has typed contents although the"
                         + " request uses raw_input_contents; use one style for all inputs");
             }
             ByteBuffer data = raw
                     ? request.getRawInputContents(i).asReadOnlyByteBuffer()
-                    : fromContents(in.getName(), type, count, in.getContents());
+                    : fromContents(what, type, count, in.getContents());
             total += data.remaining();
             if (total > maxRequestBytes) {
                 throw WorkerException.invalidArgument("the request's tensors exceed " + maxRequestBytes
@@ -127,19 +137,20 @@ public final class TensorCodec {
         }
     }
 
-    private static long elementCount(String name, TensorShape shape) {
+    /** @param what the tensor, for messages: {@code input 'x'} or {@code output 'y'} */
+    private static long elementCount(String what, TensorShape shape) {
         if (!shape.isConcrete()) {
             throw WorkerException.invalidArgument(
-                    "input '" + name + "' has shape " + shape + "; every dimension of a request tensor must be >= 0");
+                    what + " has shape " + shape + "; every dimension of a request tensor must be >= 0");
         }
         try {
             return shape.elementCount();
         } catch (WorkerException e) {
-            throw WorkerException.invalidArgument("input '" + name + "' has shape " + shape + ", too many elements");
+            throw WorkerException.invalidArgument(what + " has shape " + shape + ", too many elements");
         }
     }
 
-    private static ByteBuffer fromContents(String name, DataType type, long count, InferTensorContents c) {
+    private static ByteBuffer fromContents(String what, DataType type, long count, InferTensorContents c) {
         int n = Math.toIntExact(Math.min(count, Integer.MAX_VALUE));
         ByteBuffer buf;
         int given;
@@ -153,14 +164,14 @@ public final class TensorCodec {
                 given = c.getIntContentsCount();
                 buf = allocate(given, type.byteSize());
                 for (int v : c.getIntContentsList()) {
-                    putInt(buf, type, v, name);
+                    putInt(buf, type, v, what);
                 }
             }
             case UINT8, UINT16, UINT32 -> {
                 given = c.getUintContentsCount();
                 buf = allocate(given, type.byteSize());
                 for (int v : c.getUintContentsList()) {
-                    putUnsigned(buf, type, Integer.toUnsignedLong(v), name);
+                    putUnsigned(buf, type, Integer.toUnsignedLong(v), what);
                 }
             }
             case INT64 -> {
@@ -190,13 +201,13 @@ public final class TensorCodec {
                         .toList());
             }
             case FP16, BF16 ->
-                throw WorkerException.invalidArgument("input '" + name + "' is " + type
+                throw WorkerException.invalidArgument(what + " is " + type
                         + ", which has no typed contents field; send it in" + " raw_input_contents");
             default -> throw new IllegalStateException(type.name());
         }
         if (given != n || count > Integer.MAX_VALUE) {
-            throw WorkerException.invalidArgument("input '" + name + "' has shape with " + count + " elements but "
-                    + given + " values in its " + field(type) + " contents");
+            throw WorkerException.invalidArgument(what + " has shape with " + count + " elements but " + given
+                    + " values in its " + field(type) + " contents");
         }
         // Fixed-size cases filled buf and leave it at its end; frame() returns it ready to read.
         return type == DataType.BYTES ? buf : buf.flip();
@@ -206,38 +217,38 @@ public final class TensorCodec {
         return ByteBuffer.allocate(Math.multiplyExact(count, size)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    private static void putInt(ByteBuffer buf, DataType type, int v, String name) {
+    private static void putInt(ByteBuffer buf, DataType type, int v, String what) {
         switch (type) {
             case INT8 -> {
-                requireRange(v, Byte.MIN_VALUE, Byte.MAX_VALUE, type, name);
+                requireRange(v, Byte.MIN_VALUE, Byte.MAX_VALUE, type, what);
                 buf.put((byte) v);
             }
             case INT16 -> {
-                requireRange(v, Short.MIN_VALUE, Short.MAX_VALUE, type, name);
+                requireRange(v, Short.MIN_VALUE, Short.MAX_VALUE, type, what);
                 buf.putShort((short) v);
             }
             default -> buf.putInt(v);
         }
     }
 
-    private static void putUnsigned(ByteBuffer buf, DataType type, long v, String name) {
+    private static void putUnsigned(ByteBuffer buf, DataType type, long v, String what) {
         switch (type) {
             case UINT8 -> {
-                requireRange(v, 0, 0xFF, type, name);
+                requireRange(v, 0, 0xFF, type, what);
                 buf.put((byte) v);
             }
             case UINT16 -> {
-                requireRange(v, 0, 0xFFFF, type, name);
+                requireRange(v, 0, 0xFFFF, type, what);
                 buf.putShort((short) v);
             }
             default -> buf.putInt((int) v);
         }
     }
 
-    private static void requireRange(long v, long min, long max, DataType type, String name) {
+    private static void requireRange(long v, long min, long max, DataType type, String what) {
         if (v < min || v > max) {
             throw WorkerException.invalidArgument(
-                    "input '" + name + "' holds " + v + ", outside the " + type + " range " + min + ".." + max);
+                    what + " holds " + v + ", outside the " + type + " range " + min + ".." + max);
         }
     }
 

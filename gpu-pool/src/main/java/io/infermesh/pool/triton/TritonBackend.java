@@ -86,12 +86,27 @@ public final class TritonBackend implements Backend {
                     .modelMetadata(ModelMetadataRequest.newBuilder()
                             .setName(source.modelName())
                             .build());
-            ModelSignature signature = new ModelSignature(
-                    meta.getPlatform(), tensors(meta.getInputsList()), tensors(meta.getOutputsList()));
+            ModelSignature signature;
+            try {
+                signature = new ModelSignature(
+                        meta.getPlatform(), tensors(meta.getInputsList()), tensors(meta.getOutputsList()));
+            } catch (WorkerException | IllegalArgumentException e) {
+                // The upstream's metadata is malformed, not the load request: never INVALID_ARGUMENT.
+                throw new WorkerException(
+                        WorkerException.Code.UNAVAILABLE,
+                        "upstream " + target + " answered malformed metadata for '" + source.modelName() + "': "
+                                + e.getMessage(),
+                        e);
+            }
             return new TritonModel(this, source.modelName(), signature);
         } catch (StatusRuntimeException e) {
             throw upstreamError("loading '" + source.modelName() + "'", e);
         }
+    }
+
+    /** Where the upstream is, for messages. */
+    String target() {
+        return target;
     }
 
     GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub(Duration timeout) {

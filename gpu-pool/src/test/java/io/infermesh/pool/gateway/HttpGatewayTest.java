@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.infermesh.router.WorkerId;
 import io.infermesh.router.auth.WorkerAuth;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.security.KeyPair;
@@ -20,6 +24,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 class HttpGatewayTest {
@@ -171,6 +177,45 @@ class HttpGatewayTest {
             return new ObjectMapper().readTree(text);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** A gateway (or a proxy before it) that sends the headers of an answer and then stalls. */
+    @Test
+    void aGatewayThatStallsAfterItsHeadersIsUnavailableWithinTheCallTimeout() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", exchange -> {
+            try {
+                exchange.getRequestBody().readAllBytes();
+                exchange.sendResponseHeaders(200, 1000);
+                OutputStream out = exchange.getResponseBody();
+                out.write('{');
+                out.flush();
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                exchange.close();
+            }
+        });
+        server.start();
+        Duration timeout = Duration.ofMillis(500);
+        HttpGateway gateway = new HttpGateway(
+                HttpGateway.defaultClient(timeout),
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
+                timeout);
+        try {
+            GatewayReply reply = assertTimeoutPreemptively(
+                    Duration.ofSeconds(20),
+                    () -> gateway.heartbeat("w1", "token", new Heartbeat(0, List.of(), 0, 0)),
+                    "the lease keeper's one thread hangs in a heartbeat forever: the worker stops beating and never"
+                            + " registers again");
+            assertInstanceOf(GatewayReply.Unavailable.class, reply);
+        } finally {
+            release.countDown();
+            server.stop(0);
         }
     }
 }

@@ -106,6 +106,23 @@ class InferenceServiceTest {
         }
     }
 
+    /** The gRPC service of a worker whose models are {@code cache}'s (requests up to 1 MiB). */
+    static InferenceService serving(ModelCache cache) {
+        InferenceService service = new InferenceService();
+        service.worker = new Worker() {
+            @Override
+            public ModelCache cache() {
+                return cache;
+            }
+
+            @Override
+            public long maxRequestBytes() {
+                return 1 << 20;
+            }
+        };
+        return service;
+    }
+
     @TempDir
     Path dir;
 
@@ -169,19 +186,7 @@ class InferenceServiceTest {
         ServedModel served = cache.load(new LoadSpec(
                         "m", blobs.publish("gated", MemoryBlobSource.files("weights.txt", "w")), blobs, Map.of()))
                 .get(10, TimeUnit.SECONDS);
-        ModelCache loaded = cache;
-        InferenceService service = new InferenceService();
-        service.worker = new Worker() {
-            @Override
-            public ModelCache cache() {
-                return loaded;
-            }
-
-            @Override
-            public long maxRequestBytes() {
-                return 1 << 20;
-            }
-        };
+        InferenceService service = serving(cache);
 
         Answer<ModelInferResponse> first = new Answer<>();
         service.modelInfer(request(), first);

@@ -21,7 +21,6 @@ import io.infermesh.pool.batch.BatchingOptions;
 import io.infermesh.pool.cache.LoadSpec;
 import io.infermesh.pool.cache.MemoryBlobSource;
 import io.infermesh.pool.cache.ModelCache;
-import io.infermesh.pool.quarkus.Worker;
 import io.infermesh.pool.triton.TritonBackend;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -114,20 +113,7 @@ class TritonForwardingDeadlineTest {
         MemoryBlobSource blobs = new MemoryBlobSource();
         cache.load(new LoadSpec("m", blobs.publish("m", MemoryBlobSource.files("config.pbtxt", "x")), blobs, Map.of()))
                 .get(10, TimeUnit.SECONDS);
-        ModelCache loaded = cache;
-        InferenceService service = new InferenceService();
-        service.worker = new Worker() {
-            @Override
-            public ModelCache cache() {
-                return loaded;
-            }
-
-            @Override
-            public long maxRequestBytes() {
-                return 1 << 20;
-            }
-        };
-        return service;
+        return InferenceServiceTest.serving(cache);
     }
 
     private static ModelInferRequest request() {

@@ -67,6 +67,10 @@ class GrpcRouterTest {
     private final GrpcRouter router = routerWith(balancer);
 
     private GrpcRouter routerWith(PeakEwmaBalancer balancer) {
+        return routerWith(balancer, GrpcRouter.Options.DEFAULTS);
+    }
+
+    private GrpcRouter routerWith(PeakEwmaBalancer balancer, GrpcRouter.Options options) {
         return new GrpcRouter(
                 workers,
                 balancer,
@@ -81,7 +85,7 @@ class GrpcRouterTest {
                 channels,
                 RetryBudget.unlimited(),
                 Scheduler.of(timers),
-                GrpcRouter.Options.DEFAULTS);
+                options);
     }
 
     private FakeWorker fake(String id) {
@@ -387,21 +391,7 @@ class GrpcRouterTest {
         FakeWorker b = fake("b");
         workers.replaceAll(List.of(a.info("m"), b.info("m")));
         balancer.begin(b.id); // the first attempt goes to a; b is not measured slow
-        GrpcRouter r = new GrpcRouter(
-                workers,
-                balancer,
-                new ColdLoadCoordinator(
-                        ColdLoadCoordinator.Options.DEFAULTS,
-                        workers,
-                        ejection,
-                        new GrpcWorkerControl(channels, Duration.ofSeconds(10)),
-                        Scheduler.of(timers),
-                        Ticker.SYSTEM),
-                new DemandScaler(DemandScaler.Options.DEFAULTS, Ticker.SYSTEM),
-                channels,
-                RetryBudget.unlimited(),
-                Scheduler.of(timers),
-                new GrpcRouter.Options(3, Duration.ofSeconds(1)));
+        GrpcRouter r = routerWith(balancer, new GrpcRouter.Options(3, Duration.ofSeconds(1)));
 
         InferOutcome outcome = r.infer(
                         request(),

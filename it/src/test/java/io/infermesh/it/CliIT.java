@@ -1,5 +1,6 @@
 package io.infermesh.it;
 
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,5 +119,36 @@ class CliIT {
         Cli.Run run = Cli.run(anonymous, "account");
         assertEquals(4, run.exit(), run.toString());
         assertTrue(run.err().contains("unauthenticated"), run.err());
+    }
+
+    @Test
+    void aPushWithSomeoneElsesKeyIsRefusedBeforeAnyUpload() throws IOException {
+        Path dir = Files.createDirectories(platform.root().resolve("not-mine"));
+        byte[] weights = new byte[200_000];
+        new Random(12).nextBytes(weights);
+        Files.write(dir.resolve("model.onnx"), weights);
+        Files.writeString(dir.resolve("infermesh.json"), "{\"license\": \"mit\", \"pricePerRequestWei\": \"7\"}");
+        EthKey other = EthKey.random();
+        Path otherKey = Cli.keyFile(platform.root().resolve("keys"), other);
+        String org = "cli-other-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+
+        Cli.Run run = Cli.run(
+                env, "model", "push", dir.toString(), "--name", org + "/theirs:v1", "--key", otherKey.toString());
+
+        assertEquals(4, run.exit(), run.toString());
+        assertTrue(run.err().contains("only the owner publishes"), run.err());
+        assertTrue(run.err().toLowerCase().contains(other.address()), run.err());
+        String weightsCid = Cli.run(Map.of(), "cid", dir.resolve("model.onnx").toString())
+                .requireSuccess()
+                .out()
+                .strip()
+                .split("\\s+")[0];
+        platform.as(Accounts.signIn(platform, EthKey.random()))
+                .contentType("application/json")
+                .body(Map.of("cids", List.of(weightsCid)))
+                .post("/v1/blobs/missing")
+                .then()
+                .statusCode(200)
+                .body("missing", contains(weightsCid));
     }
 }

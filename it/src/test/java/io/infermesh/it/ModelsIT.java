@@ -264,9 +264,41 @@ class ModelsIT {
 
         EthKey other = EthKey.random();
         Path otherKey = Cli.keyFile(platform.root().resolve("keys"), other);
+        String otherApiKey = Accounts.signIn(platform, other);
         Packed theirs = pack("second", otherKey, 7);
         upload(theirs);
-        publish(org, "second", "v1", theirs, otherKey).then().statusCode(403).body("code", equalTo("namespace_owned"));
+        publish(org, "second", "v1", theirs, otherKey, otherApiKey)
+                .then()
+                .statusCode(403)
+                .body("code", equalTo("namespace_owned"));
+    }
+
+    @Test
+    void anOwnersPublicSignatureMovesNoTagForAnotherAccount() throws IOException {
+        String org = "replayed-" + suffix();
+        Packed v1 = pack("model", ownerKey, 9);
+        Packed v2 = pack("model", ownerKey, 10);
+        upload(v1);
+        upload(v2);
+        publish(org, "model", "latest", v1, ownerKey).then().statusCode(200);
+        publish(org, "model", "latest", v2, ownerKey).then().statusCode(200);
+        String v1Signature = signature(v1, ownerKey);
+
+        // Another account replays the owner's v1 signature to roll the tag back: refused, the tag stays on v2.
+        String intruderApiKey = Accounts.signIn(platform, EthKey.random());
+        platform.as(intruderApiKey)
+                .contentType(ContentType.JSON)
+                .body(Map.of("manifestCid", v1.cid(), "signature", v1Signature))
+                .put("/v1/models/" + org + "/model/tags/latest")
+                .then()
+                .statusCode(403)
+                .body("code", equalTo("not_manifest_owner"))
+                .body("detail.toLowerCase()", containsString(owner.address()));
+        platform.as(apiKey)
+                .get("/v1/models/" + org + "/model/tags/latest")
+                .then()
+                .statusCode(200)
+                .body("manifestCid", equalTo(v2.cid()));
     }
 
     @Test
@@ -296,14 +328,23 @@ class ModelsIT {
     }
 
     private io.restassured.response.Response publish(String org, String name, String tag, Packed m, Path key) {
-        String signature = Cli.run(Map.of(), "model", "sign", m.manifest().toString(), "--key", key.toString())
+        return publish(org, name, tag, m, key, apiKey);
+    }
+
+    /** Signs {@code m} with {@code key} (the CLI) and publishes it as the account of {@code callerApiKey}. */
+    private io.restassured.response.Response publish(
+            String org, String name, String tag, Packed m, Path key, String callerApiKey) {
+        return platform.as(callerApiKey)
+                .contentType(ContentType.JSON)
+                .body(Map.of("manifestCid", m.cid(), "signature", signature(m, key)))
+                .put("/v1/models/" + org + "/" + name + "/tags/" + tag);
+    }
+
+    private static String signature(Packed m, Path key) {
+        return Cli.run(Map.of(), "model", "sign", m.manifest().toString(), "--key", key.toString())
                 .requireSuccess()
                 .out()
                 .strip();
-        return platform.as(apiKey)
-                .contentType(ContentType.JSON)
-                .body(Map.of("manifestCid", m.cid(), "signature", signature))
-                .put("/v1/models/" + org + "/" + name + "/tags/" + tag);
     }
 
     private static void upload(Packed m) throws IOException {

@@ -29,9 +29,14 @@ import java.util.Optional;
  *
  * <p>Publishing checks, in order: the manifest is a stored, canonical manifest (422 {@code invalid_manifest} /
  * {@code missing_blobs}); every file it lists is stored (422 {@code missing_blobs}, listing them); the signature
- * recovers the manifest's owner (422 {@code invalid_signature}); the owner owns the org, claiming it when nobody does
- * (403 {@code namespace_owned}). Only then does the tag move. The org claim comes last so a publish that fails a
- * check claims nothing.
+ * recovers the manifest's owner (422 {@code invalid_signature}); the caller is signed in as that owner (403 {@code
+ * not_manifest_owner}); the owner owns the org, claiming it when nobody does (403 {@code namespace_owned}). Only then
+ * does the tag move. The org claim comes last so a publish that fails a check claims nothing.
+ *
+ * <p>Why the caller must be the owner: a signature covers only the manifest's CID, and every published manifest and
+ * its signature can be read back. Were a valid signature enough, anyone with an API key could replay one to point
+ * the owner's tags at any other manifest the owner ever signed: an old version (a rollback), or another model's
+ * weights under this model's name. Only the owner's own key moves the owner's tags.
  *
  * <p>Thread-safe.
  */
@@ -97,8 +102,12 @@ public final class Publisher {
         }
     }
 
-    /** Points {@code ref} at the manifest {@code manifestCid}, signed by {@code signature}; see the class contract. */
-    public TagEntry publish(ModelRef ref, Cid manifestCid, String signature) {
+    /**
+     * Points {@code ref} at the manifest {@code manifestCid}, signed by {@code signature}, for the account {@code
+     * caller} signed in as; see the class contract.
+     */
+    public TagEntry publish(ModelRef ref, Cid manifestCid, String signature, EthAddress caller) {
+        Objects.requireNonNull(caller, "caller");
         Manifest manifest = catalog.manifest(manifestCid);
         List<Cid> files = manifest.files().stream().map(ManifestFile::cid).toList();
         List<Cid> missing = blobs.missing(files);
@@ -123,6 +132,14 @@ public final class Publisher {
                     "invalid_signature",
                     "the signature recovers " + signer + " but the manifest's owner is " + manifest.owner()
                             + "; sign the manifest CID with the owner's key (personal_sign)");
+        }
+        if (!caller.equals(signer)) {
+            throw new ProblemException(
+                    403,
+                    "not_manifest_owner",
+                    "you are signed in as " + caller + " but this manifest belongs to " + signer
+                            + "; only its owner moves its tags: sign in with the owner's key (`infermesh login --key"
+                            + " OWNER.key`) and publish again");
         }
         EthAddress owner = namespaces.claim(ref.org(), signer);
         if (!owner.equals(signer)) {

@@ -8,6 +8,7 @@ import io.infermesh.functions.CreditOutcome;
 import io.infermesh.functions.IdempotencyKey;
 import io.infermesh.functions.IssuedKey;
 import io.infermesh.functions.Ledger;
+import io.infermesh.functions.RateLimit;
 import io.infermesh.functions.SignInMessage;
 import io.infermesh.functions.SignInOutcome;
 import io.infermesh.functions.Usage;
@@ -15,6 +16,8 @@ import io.infermesh.functions.api.ProblemException;
 import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Wei;
 import io.smallrye.common.annotation.RunOnVirtualThread;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -24,6 +27,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -32,6 +36,8 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Sign-in, API keys, balance, usage and the local faucet ({@code /v1/auth}, {@code /v1/keys}, ...). */
@@ -49,7 +55,8 @@ public class AccountsResource {
 
     @POST
     @Path("/auth/challenge")
-    public ObjectNode challenge(byte[] body) {
+    public ObjectNode challenge(@Context HttpServerRequest request, byte[] body) {
+        limitSignIn(request);
         EthAddress address = Json.address("\"address\"", Json.text(Json.read(body), "address"));
         SignInMessage m = gateway.signIn().challenge(address);
         ObjectNode out = Json.object();
@@ -61,7 +68,8 @@ public class AccountsResource {
 
     @POST
     @Path("/auth/verify")
-    public Response verify(byte[] body) {
+    public Response verify(@Context HttpServerRequest request, byte[] body) {
+        limitSignIn(request);
         JsonNode req = Json.read(body);
         String label = Json.optionalText(req, "label", "sign-in");
         if (label.isEmpty() || label.length() > 64) {
@@ -94,6 +102,25 @@ public class AccountsResource {
                                 "this challenge is unknown or was already used; ask for a new one");
                 };
         };
+    }
+
+    /**
+     * One token from the client address's sign-in bucket (shared by every gateway), else 429 {@code rate_limited}:
+     * sign-in comes before any API key, so its two requests are limited by where they come from.
+     */
+    private void limitSignIn(HttpServerRequest request) {
+        SocketAddress from = request.remoteAddress();
+        String client = from == null ? "unknown" : from.hostAddress();
+        RateLimit limit = gateway.signInLimit();
+        gateway.clientLimits().take("sign-in:" + client, limit).ifPresent(retryAfter -> {
+            throw new ProblemException(
+                    429,
+                    "rate_limited",
+                    "too many sign-in requests from " + client + " (at most " + limit.refillPerSecond() + "/s, burst "
+                            + limit.capacity() + "); retry after the Retry-After delay",
+                    Map.of(),
+                    Optional.of(retryAfter));
+        });
     }
 
     @GET

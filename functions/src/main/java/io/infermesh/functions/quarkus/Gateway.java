@@ -6,6 +6,7 @@ import io.infermesh.functions.Idempotency;
 import io.infermesh.functions.Ledger;
 import io.infermesh.functions.Namespaces;
 import io.infermesh.functions.RateLimit;
+import io.infermesh.functions.RateLimiter;
 import io.infermesh.functions.Registry;
 import io.infermesh.functions.RegistryPolicy;
 import io.infermesh.functions.SignIn;
@@ -18,6 +19,7 @@ import io.infermesh.functions.redis.RedisGatewayKeys;
 import io.infermesh.functions.redis.RedisIdempotency;
 import io.infermesh.functions.redis.RedisLedger;
 import io.infermesh.functions.redis.RedisNamespaces;
+import io.infermesh.functions.redis.RedisRateLimiter;
 import io.infermesh.functions.redis.RedisRegistry;
 import io.infermesh.functions.redis.RedisSignIn;
 import io.infermesh.functions.redis.RedisState;
@@ -87,6 +89,7 @@ public class Gateway {
     private Idempotency idempotency;
     private ApiKeys apiKeys;
     private SignIn signIn;
+    private RateLimiter clientLimits;
     private Registry registry;
     private GatewayKeys gatewayKeys;
     private BlobStore blobs;
@@ -116,6 +119,7 @@ public class Gateway {
         apiKeys = new RedisApiKeys(redis, clock);
         GatewayConfig.SignIn s = config.signIn();
         signIn = new RedisSignIn(redis, apiKeys, SignInPolicy.defaults(s.domain(), s.uri(), s.chainId()), clock);
+        clientLimits = new RedisRateLimiter(redis);
         registry = new RedisRegistry(
                 redis,
                 new RegistryPolicy(config.workers().leaseTtl(), config.workers().signatureWindow()),
@@ -318,6 +322,16 @@ public class Gateway {
 
     public SignIn signIn() {
         return signIn;
+    }
+
+    /** Buckets for requests that come before any API key (sign-in), by client address. */
+    public RateLimiter clientLimits() {
+        return clientLimits;
+    }
+
+    /** The bucket of each client address over sign-in's two requests. */
+    public RateLimit signInLimit() {
+        return new RateLimit(config.signIn().burst(), config.signIn().perSecond());
     }
 
     public Registry registry() {

@@ -148,5 +148,16 @@ public interface GatewayConfig {
 
         @WithDefault("1")
         long chainId();
+
+        /**
+         * Token bucket per client address over {@code POST /v1/auth/challenge} and {@code /v1/auth/verify} (each takes
+         * one token): those come before any API key, and each challenge is written to Redis. Behind a proxy, set
+         * {@code quarkus.http.proxy.proxy-address-forwarding} so the address is the client's, not the proxy's.
+         */
+        @WithDefault("60")
+        long burst();
+
+        @WithDefault("1")
+        double perSecond();
     }
 }

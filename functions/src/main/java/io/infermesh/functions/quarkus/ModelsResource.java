@@ -200,11 +200,11 @@ public class ModelsResource {
             @PathParam("name") String name,
             @PathParam("tag") String tag,
             byte[] body) {
-        callers.require(authorization);
+        EthAddress caller = callers.require(authorization).account();
         ModelRef ref = ref(org, name, tag);
         JsonNode req = Json.read(body);
         Cid manifest = cid(Json.text(req, "manifestCid"));
-        TagEntry entry = gateway.publisher().publish(ref, manifest, Json.text(req, "signature"));
+        TagEntry entry = gateway.publisher().publish(ref, manifest, Json.text(req, "signature"), caller);
         return tagEntry(Json.object(), entry);
     }
 

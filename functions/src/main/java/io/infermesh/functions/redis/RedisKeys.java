@@ -24,6 +24,7 @@ import io.infermesh.store.manifest.EthAddress;
  * im:receipts                stream  receipts: request, account, model, manifest, worker, payout, price, at
  * im:apikey:&lt;sha256 hex&gt;       hash    key -> {account, id, created, last4, label}
  * im:rate:&lt;subject&gt;            hash    token bucket {tokens, ts (µs, Redis time)}; ttl = time to refill + 1 s;
+ *                                    subjects: key:&lt;key id&gt; (API calls), sign-in:&lt;client address&gt;;
  *                                    not in the AOF nor replicated (soft state: full again after a restart)
  * im:pool:&lt;address&gt;            hash    {issued_at, registration (signed JSON), signature}
  * im:worker:&lt;id&gt;               hash    {pool, target, token_hash, registered_at, registration, signature}

@@ -16,6 +16,7 @@ import io.infermesh.store.BlobStore;
 import io.infermesh.store.ModelRef;
 import io.infermesh.store.TagStore;
 import io.infermesh.store.cid.Cid;
+import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.ManifestSignature;
 import io.infermesh.store.s3.S3BlobStore;
 import io.infermesh.store.s3.S3Config;
@@ -114,7 +115,7 @@ class PublisherIT {
                 StoredModels.store(blobs, StoredModels.model("weights", TestKeys.address(ownerKey), "1000"));
         ModelRef ref = ModelRef.parse("acme/minilm:v1");
         TagStore.TagEntry entry = publisher.publish(
-                ref, m.cid(), ManifestSignature.sign(m.cid(), ownerKey).toHex());
+                ref, m.cid(), ManifestSignature.sign(m.cid(), ownerKey).toHex(), TestKeys.address(ownerKey));
         assertEquals(m.cid(), entry.manifest());
         assertEquals(Optional.of(m.cid()), tags.resolve(ref));
         assertEquals(m.cid(), catalog.resolve(ref).manifestCid(), "this gateway serves the new tag at once");
@@ -131,7 +132,8 @@ class PublisherIT {
                 () -> publisher.publish(
                         ModelRef.parse("acme/minilm"),
                         m.cid(),
-                        ManifestSignature.sign(m.cid(), ownerKey).toHex()));
+                        ManifestSignature.sign(m.cid(), ownerKey).toHex(),
+                        TestKeys.address(ownerKey)));
         assertEquals(
                 Map.of("missing", List.of(m.manifest().files().getFirst().cid().toString())), e.extensions());
         assertEquals(
@@ -148,9 +150,47 @@ class PublisherIT {
                 () -> publisher.publish(
                         ModelRef.parse("acme/minilm"),
                         m.cid(),
-                        ManifestSignature.sign(m.cid(), TestKeys.random()).toHex()));
-        refused(422, "invalid_signature", () -> publisher.publish(ModelRef.parse("acme/minilm"), m.cid(), "0x1234"));
+                        ManifestSignature.sign(m.cid(), TestKeys.random()).toHex(),
+                        TestKeys.address(ownerKey)));
+        refused(
+                422,
+                "invalid_signature",
+                () -> publisher.publish(ModelRef.parse("acme/minilm"), m.cid(), "0x1234", TestKeys.address(ownerKey)));
         assertEquals(Optional.empty(), tags.resolve(ModelRef.parse("acme/minilm")));
+    }
+
+    @Test
+    void anOwnersSignatureMovesNoTagForAnyoneElse() {
+        EthAddress owner = TestKeys.address(ownerKey);
+        StoredModels.Model v1 = StoredModels.store(blobs, StoredModels.model("v1", owner, "1000"));
+        StoredModels.Model v2 = StoredModels.store(blobs, StoredModels.model("v2", owner, "1000"));
+        StoredModels.Model other = StoredModels.store(blobs, StoredModels.model("other model", owner, "5"));
+        String v1Signature = ManifestSignature.sign(v1.cid(), ownerKey).toHex();
+        String otherSignature = ManifestSignature.sign(other.cid(), ownerKey).toHex();
+        ModelRef latest = ModelRef.parse("acme/minilm:latest");
+        publisher.publish(latest, v1.cid(), v1Signature, owner);
+        publisher.publish(
+                latest, v2.cid(), ManifestSignature.sign(v2.cid(), ownerKey).toHex(), owner);
+
+        // Signatures are public (the tag history and manifests can be read back); replaying them is refused.
+        EthAddress intruder = TestKeys.address(TestKeys.random());
+        ProblemException rollback =
+                refused(403, "not_manifest_owner", () -> publisher.publish(latest, v1.cid(), v1Signature, intruder));
+        assertTrue(rollback.getMessage().contains(owner.toString()), rollback.getMessage());
+        refused(403, "not_manifest_owner", () -> publisher.publish(latest, other.cid(), otherSignature, intruder));
+        refused(
+                403,
+                "not_manifest_owner",
+                () -> publisher.publish(ModelRef.parse("fresh-org/minilm"), v1.cid(), v1Signature, intruder));
+        assertEquals(Optional.of(v2.cid()), tags.resolve(latest), "the tag did not move");
+        assertEquals(
+                Optional.empty(),
+                new RedisNamespaces(redis.state()).owner("fresh-org"),
+                "nobody claimed an org in the owner's name");
+
+        // The owner may move it back.
+        publisher.publish(latest, v1.cid(), v1Signature, owner);
+        assertEquals(Optional.of(v1.cid()), tags.resolve(latest));
     }
 
     @Test
@@ -160,7 +200,8 @@ class PublisherIT {
         publisher.publish(
                 ModelRef.parse("acme/minilm"),
                 mine.cid(),
-                ManifestSignature.sign(mine.cid(), ownerKey).toHex());
+                ManifestSignature.sign(mine.cid(), ownerKey).toHex(),
+                TestKeys.address(ownerKey));
         ECKeyPair intruderKey = TestKeys.random();
         StoredModels.Model theirs =
                 StoredModels.store(blobs, StoredModels.model("theirs", TestKeys.address(intruderKey), "1"));
@@ -170,7 +211,8 @@ class PublisherIT {
                 () -> publisher.publish(
                         ModelRef.parse("acme/minilm"),
                         theirs.cid(),
-                        ManifestSignature.sign(theirs.cid(), intruderKey).toHex()));
+                        ManifestSignature.sign(theirs.cid(), intruderKey).toHex(),
+                        TestKeys.address(intruderKey)));
         assertEquals(Optional.of(mine.cid()), tags.resolve(ModelRef.parse("acme/minilm")), "the tag did not move");
     }
 
@@ -184,6 +226,7 @@ class PublisherIT {
                 () -> publisher.publish(
                         ModelRef.parse("acme/minilm"),
                         cid,
-                        ManifestSignature.sign(cid, ownerKey).toHex()));
+                        ManifestSignature.sign(cid, ownerKey).toHex(),
+                        TestKeys.address(ownerKey)));
     }
 }

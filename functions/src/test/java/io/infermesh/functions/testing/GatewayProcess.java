@@ -44,18 +44,25 @@ public final class GatewayProcess implements BeforeAllCallback, AfterAllCallback
     private static final String BUCKET = "infermesh";
 
     private final String owner;
+    private final Map<String, String> settings;
     private final Deque<DeployedService> started = new ArrayDeque<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private DeployedService s3;
     private DeployedService gateway;
     private RedisState redis;
 
-    private GatewayProcess(String owner) {
+    private GatewayProcess(String owner, Map<String, String> settings) {
         this.owner = owner;
+        this.settings = Map.copyOf(settings);
     }
 
     public static GatewayProcess forClass(String owner) {
-        return new GatewayProcess(owner);
+        return new GatewayProcess(owner, Map.of());
+    }
+
+    /** A gateway with {@code settings} added to its environment ({@code INFERMESH_GATEWAY_...} variables). */
+    public static GatewayProcess forClass(String owner, Map<String, String> settings) {
+        return new GatewayProcess(owner, settings);
     }
 
     @Override
@@ -71,6 +78,7 @@ public final class GatewayProcess implements BeforeAllCallback, AfterAllCallback
         env.put("INFERMESH_GATEWAY_STORE_S3_SECRET_KEY", s3.value("S3_SECRET_KEY"));
         env.put("INFERMESH_GATEWAY_STORE_S3_BUCKET", BUCKET);
         env.put("INFERMESH_GATEWAY_FAUCET_ENABLED", "true");
+        env.putAll(settings);
         gateway = track(DeployedService.start("gateway.sh", root.resolve("gateway"), env));
         redis = RedisState.connect(r.value("REDIS_URL"), Duration.ofSeconds(10));
     }

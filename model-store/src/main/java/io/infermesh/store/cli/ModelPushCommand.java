@@ -7,6 +7,7 @@ import io.infermesh.store.cli.gateway.GatewayClient;
 import io.infermesh.store.cli.gateway.PublishedTag;
 import io.infermesh.store.cli.gateway.TagManifest;
 import io.infermesh.store.cli.gateway.UploadPlan;
+import io.infermesh.store.manifest.EthAddress;
 import io.infermesh.store.manifest.Manifest;
 import io.infermesh.store.manifest.ManifestSignature;
 import io.infermesh.store.manifest.ModelPacker;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Parameters;
         description = {
             "Publish a model folder through the gateway: pack DIR (as `model pack`), upload only the blobs the store",
             "lacks (streamed from the files), sign the manifest CID and point ORG/MODEL:TAG at it. Pushing an",
-            "unchanged folder to the same tag again uploads nothing and leaves the tag as it is."
+            "unchanged folder to the same tag again uploads nothing and leaves the tag as it is. Only the owner",
+            "publishes: the login (or INFERMESH_API_KEY) must be the account of --key, checked before any upload."
         })
 final class ModelPushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR")
@@ -53,6 +55,14 @@ final class ModelPushCommand implements Callable<Integer> {
         PrintWriter out = gateway.out();
         PrintWriter err = gateway.err();
         try (GatewayClient client = gateway.authenticated()) {
+            EthAddress account = client.account().address();
+            if (!account.equals(packed.owner())) {
+                err.println("error: you are logged in as " + account + " but --key is the key of " + packed.owner()
+                        + "; only the owner publishes (the gateway refuses others with not_manifest_owner): run"
+                        + " `infermesh login --key " + keyFile + "` first (nothing was uploaded)");
+                err.flush();
+                return ExitCodes.NOT_AUTHORIZED;
+            }
             Optional<TagManifest> current = client.tag(ref);
             Manifest manifest =
                     current.map(c -> sameContentAs(packed, c.manifest())).orElse(packed);

@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * A {@link ModelSource} that materializes the manifest's files on first use: the blobs are fetched into the verified
  * {@link LocalBlobCache} side by side (one download per file, so a sharded checkpoint does not wait file after file),
  * then linked at their manifest paths under {@code models/<manifest-cid>/}. The folder is built aside and renamed into
- * place, so a half-built folder is never used.
+ * place, so a half-built folder is never used. A folder already in place (an earlier load, an earlier process) is
+ * reused only when each of its files is the very blob file the cache just verified; otherwise it is rebuilt.
  */
 final class CachedSource implements ModelSource {
     private final LoadSpec spec;
@@ -89,13 +90,15 @@ final class CachedSource implements ModelSource {
 
     private Path materialize() {
         Path target = modelsDir.resolve(spec.manifestCid().toString());
-        if (Files.isDirectory(target) && complete(target)) {
+        // Always through the blob cache, which hands out only blobs it verified (once per process for files left by
+        // an earlier one); a folder left in place is reused only if every file in it is that very blob (a link).
+        List<Path> fetched = fetchAll();
+        if (Files.isDirectory(target) && linksTo(target, fetched)) {
             return target;
         }
         deleteTree(target);
         Path building = modelsDir.resolve(".building-" + UUID.randomUUID());
         try {
-            List<Path> fetched = fetchAll();
             for (int i = 0; i < fetched.size(); i++) {
                 Path at = building.resolve(manifest.files().get(i).path());
                 Files.createDirectories(at.getParent());
@@ -108,7 +111,7 @@ final class CachedSource implements ModelSource {
             try {
                 Files.move(building, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                // Another load of the same manifest got there first; its folder has the same verified files.
+                // Another load of the same manifest got there first; its folder links the same verified blobs.
             }
             return target;
         } catch (IOException e) {
@@ -156,15 +159,19 @@ final class CachedSource implements ModelSource {
         }
     }
 
-    private boolean complete(Path dir) {
-        return manifest.files().stream().allMatch(f -> {
-            Path p = dir.resolve(f.path());
+    /** Whether every manifest path under {@code dir} is the same file as its verified blob in {@code blobsInOrder}. */
+    private boolean linksTo(Path dir, List<Path> blobsInOrder) {
+        for (int i = 0; i < blobsInOrder.size(); i++) {
+            Path p = dir.resolve(manifest.files().get(i).path());
             try {
-                return Files.isRegularFile(p) && Files.size(p) == f.sizeBytes();
+                if (!Files.isRegularFile(p) || !Files.isSameFile(p, blobsInOrder.get(i))) {
+                    return false;
+                }
             } catch (IOException e) {
                 return false;
             }
-        });
+        }
+        return true;
     }
 
     private static void deleteTree(Path root) {

@@ -2,6 +2,7 @@ package io.infermesh.pool.cache;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.infermesh.pool.WorkerException;
@@ -14,7 +15,10 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -117,5 +121,86 @@ class LocalBlobCacheTest {
 
         cache.fetch(cid, blob.length, new PiecewiseSource(Map.of(cid, blob), 65_536));
         assertEquals(1, filesUnder(root.resolve("blobs")).size());
+    }
+
+    /** Writes {@code bytes} under {@code cid} as an earlier process (or a crash) left them. */
+    private Path leftInPlace(Cid cid, byte[] bytes) throws IOException {
+        Path blobs = Files.createDirectories(root.resolve("blobs"));
+        return Files.write(blobs.resolve(cid.toString()), bytes);
+    }
+
+    @Test
+    void aFileInPlaceWithOtherBytesOfTheRightSizeIsDownloadedAgain() throws Exception {
+        MemoryBlobSource source = new MemoryBlobSource();
+        byte[] blob = random((2 << 20) + 99, 4);
+        Cid cid = source.put(blob);
+        byte[] other = blob.clone();
+        other[1 << 20] ^= 1;
+        leftInPlace(cid, other);
+
+        Path file = new LocalBlobCache(root).fetch(cid, blob.length, source);
+        assertArrayEquals(blob, Files.readAllBytes(file));
+        assertEquals(1, source.opens(cid));
+        assertEquals(List.of(file), filesUnder(root.resolve("blobs")), "no temp file left");
+    }
+
+    @Test
+    void aTruncatedOrEmptyFileInPlaceIsReplaced() throws Exception {
+        MemoryBlobSource source = new MemoryBlobSource();
+        byte[] truncated = random(300_000, 5);
+        byte[] emptied = random(70_000, 6);
+        Cid truncatedCid = source.put(truncated);
+        Cid emptiedCid = source.put(emptied);
+        leftInPlace(truncatedCid, Arrays.copyOf(truncated, 262_144));
+        leftInPlace(emptiedCid, new byte[0]);
+
+        LocalBlobCache cache = new LocalBlobCache(root);
+        assertArrayEquals(truncated, Files.readAllBytes(cache.fetch(truncatedCid, truncated.length, source)));
+        assertArrayEquals(emptied, Files.readAllBytes(cache.fetch(emptiedCid, emptied.length, source)));
+        assertEquals(1, source.opens(truncatedCid));
+        assertEquals(1, source.opens(emptiedCid));
+    }
+
+    @Test
+    void aWholeFileLeftByAnEarlierProcessIsCheckedAndReusedWithoutTheSource() throws Exception {
+        MemoryBlobSource earlier = new MemoryBlobSource();
+        byte[] blob = random((1 << 20) + 5, 7);
+        Cid cid = earlier.put(blob);
+        new LocalBlobCache(root).fetch(cid, blob.length, earlier);
+
+        MemoryBlobSource empty = new MemoryBlobSource();
+        LocalBlobCache restarted = new LocalBlobCache(root);
+        assertArrayEquals(blob, Files.readAllBytes(restarted.fetch(cid, blob.length, empty)));
+        assertArrayEquals(blob, Files.readAllBytes(restarted.fetch(cid, blob.length, empty)));
+        assertEquals(0, empty.opens(cid), "the source was not asked");
+    }
+
+    @Test
+    void aRejectedFileInPlaceIsNotServedWhileTheSourceFails() throws Exception {
+        MemoryBlobSource source = new MemoryBlobSource();
+        byte[] blob = random(100_000, 8);
+        Cid cid = source.put(blob);
+        byte[] other = blob.clone();
+        other[0] ^= 1;
+        leftInPlace(cid, other);
+        LocalBlobCache cache = new LocalBlobCache(root);
+
+        WorkerException e =
+                assertThrows(WorkerException.class, () -> cache.fetch(cid, blob.length, new MemoryBlobSource()));
+        assertEquals(WorkerException.Code.NOT_FOUND, e.code());
+        assertArrayEquals(blob, Files.readAllBytes(cache.fetch(cid, blob.length, source)));
+    }
+
+    @Test
+    void opensTheFolderByDeletingAbandonedTempFilesAndKeepsFreshOnes() throws Exception {
+        Path blobs = Files.createDirectories(root.resolve("blobs"));
+        Path abandoned = Files.write(blobs.resolve(".part-x"), new byte[] {1, 2, 3});
+        Files.setLastModifiedTime(
+                abandoned, FileTime.from(Instant.now().minus(LocalBlobCache.ABANDONED_PART_AGE.multipliedBy(2))));
+        Path live = Files.write(blobs.resolve(".part-y"), new byte[] {4, 5});
+
+        new LocalBlobCache(root);
+        assertFalse(Files.exists(abandoned), "a dead worker's temp file is deleted");
+        assertEquals(List.of(live), filesUnder(blobs), "another process's download in progress is left alone");
     }
 }

@@ -170,6 +170,26 @@ class ModelCacheTest {
     }
 
     @Test
+    void aModelFolderLeftByAnEarlierProcessIsUsedOnlyWithBlobsThisProcessVerified() throws Exception {
+        Cid manifest = source.publish("echo", MemoryBlobSource.files("weights.txt", "good weights"));
+        Cid weights = source.put("good weights".getBytes(StandardCharsets.UTF_8));
+        EchoBackend backend = new EchoBackend(10);
+        await(cache(backend, 100).load(spec("m", manifest)));
+        cache.close();
+        // Between processes the blob's bytes change in place, same size; the model folder links that same file.
+        Files.writeString(dir.resolve("blobs").resolve(weights.toString()), "evil weights");
+        assertEquals(
+                "evil weights",
+                Files.readString(
+                        dir.resolve("models").resolve(manifest.toString()).resolve("weights.txt")));
+
+        cache(backend, 100);
+        await(cache.load(spec("m", manifest)));
+        assertEquals("good weights", backend.lastWeights, "the next process loads the verified bytes");
+        assertEquals("good weights", Files.readString(dir.resolve("blobs").resolve(weights.toString())));
+    }
+
+    @Test
     void failsTheWholeLoadWhenOneOfSeveralFilesIsTampered() throws Exception {
         Cid manifest = source.publish("echo", MemoryBlobSource.files("weights.txt", "good", "sub/extra.bin", "real"));
         Cid extra = source.put("real".getBytes(StandardCharsets.UTF_8));
